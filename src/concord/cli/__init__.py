@@ -1,0 +1,1 @@
+"""The Concord command line (Typer + Rich)."""

@@ -1,0 +1,1 @@
+"""The Django project: apps by business area."""
