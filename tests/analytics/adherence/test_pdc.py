@@ -7,7 +7,9 @@ Day numbers in the comments count from 2023-01-01 (day 0); 2023 has 365 days, so
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import polars as pl
 import pytest
@@ -31,14 +33,14 @@ def day(n: int) -> date:
     return Y0 + timedelta(days=n)
 
 
-def fills_frame(rows: list[tuple[object, ...]], with_class: bool = False) -> pl.DataFrame:
+def fills_frame(rows: Sequence[tuple[Any, ...]], with_class: bool = False) -> pl.DataFrame:
     names = ["id", "date", "days", "cls"] if with_class else ["id", "date", "days"]
     data = {name: [r[i] for r in rows] for i, name in enumerate(names)}
     data["date"] = [d.isoformat() if isinstance(d, date) else d for d in data["date"]]
     return pl.DataFrame(data, strict=False)
 
 
-def pdc_rows(rows: list[tuple[object, ...]], **kwargs: object) -> list[dict[str, object]]:
+def pdc_rows(rows: Sequence[tuple[Any, ...]], **kwargs: Any) -> list[dict[str, Any]]:
     with_class = "class_col" in kwargs
     options = {**COLS, **PERIOD, **kwargs}
     return proportion_of_days_covered(fills_frame(rows, with_class), **options).to_dicts()  # type: ignore[arg-type]
