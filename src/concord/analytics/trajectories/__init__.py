@@ -1,0 +1,47 @@
+"""Session-by-session trajectory analytics.
+
+Sudden gains and losses (Tang & DeRubeis 1999) as implemented by the R package
+suddengains 0.7.2 (``compat="suddengains"``) or with its quirks fixed (default),
+and alliance rupture / repair signals. Framework-free: numpy, scipy and polars.
+"""
+
+from __future__ import annotations
+
+from concord.analytics.trajectories.by_gain import (
+    MULTIPLE_SELECT,
+    sudden_gains_by_gain,
+    sudden_gains_by_person,
+)
+from concord.analytics.trajectories.criteria import (
+    Crit1Cutoff,
+    crit3_critical_value,
+    define_crit1_cutoff,
+)
+from concord.analytics.trajectories.errors import NoSuddenChangesError, TrajectoryInputError
+from concord.analytics.trajectories.identify import (
+    SuddenChangeSearch,
+    find_sudden_changes,
+    identify_sudden_gains,
+    identify_sudden_losses,
+)
+from concord.analytics.trajectories.interval_statistics import interval_statistics
+from concord.analytics.trajectories.select_cases import select_cases
+from concord.analytics.trajectories.settings import SuddenChangeOptions
+
+__all__ = [
+    "MULTIPLE_SELECT",
+    "Crit1Cutoff",
+    "NoSuddenChangesError",
+    "SuddenChangeOptions",
+    "SuddenChangeSearch",
+    "TrajectoryInputError",
+    "crit3_critical_value",
+    "define_crit1_cutoff",
+    "find_sudden_changes",
+    "identify_sudden_gains",
+    "identify_sudden_losses",
+    "interval_statistics",
+    "select_cases",
+    "sudden_gains_by_gain",
+    "sudden_gains_by_person",
+]
