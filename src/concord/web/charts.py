@@ -1,0 +1,90 @@
+"""Server-rendered SVG charts: the same picture on the page and in print, no scripts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from xml.sax.saxutils import escape
+
+STATUS_STYLE = {
+    # status: (css class, shape, legend label)
+    "attended": ("st-attended", "circle", "Attended"),
+    "no_show": ("st-no-show", "cross", "No-show"),
+    "cancelled_by_patient": ("st-cancel-patient", "square", "Cancelled by patient"),
+    "cancelled_by_clinic": ("st-cancel-clinic", "square-open", "Cancelled by clinic"),
+    "scheduled": ("st-scheduled", "circle-open", "Scheduled"),
+}
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    when: datetime
+    status: str
+    label: str
+
+
+def session_timeline_svg(points: Sequence[TimelinePoint], *, width: int = 720, now: datetime) -> str:
+    """A one-row timeline of sessions, one marker per session shaped and coloured by status.
+
+    Shapes differ as well as colours, so the chart reads without colour vision; every
+    marker has a ``<title>`` for screen readers and hover.
+    """
+    height, left, right, axis_y = 120, 24, 24, 60
+    title = "Session timeline"
+    if not points:
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} 40" '
+            f'class="chart" aria-label="{title}: no sessions"><title>{title}</title>'
+            f'<text x="{left}" y="24">No sessions yet.</text></svg>'
+        )
+    start = min(p.when for p in points)
+    end = max(max(p.when for p in points), now)
+    span = max((end - start).total_seconds(), 1.0)
+
+    def x_of(moment: datetime) -> float:
+        return left + (width - left - right) * (moment - start).total_seconds() / span
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+        f'class="chart timeline" aria-labelledby="tl-title tl-desc">',
+        f'<title id="tl-title">{title}</title>',
+        f'<desc id="tl-desc">{len(points)} sessions from {start:%d %b %Y} to {end:%d %b %Y}.</desc>',
+        f'<line x1="{left}" y1="{axis_y}" x2="{width - right}" y2="{axis_y}" class="axis"/>',
+    ]
+    # Month ticks.
+    year, month = start.year, start.month
+    while True:
+        tick = start.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+        if tick > end:
+            break
+        if tick >= start:
+            x = x_of(tick)
+            parts.append(f'<line x1="{x:.1f}" y1="{axis_y - 4}" x2="{x:.1f}" y2="{axis_y + 4}" class="tick"/>')
+            parts.append(f'<text x="{x:.1f}" y="{axis_y + 20}" class="tick-label">{tick:%b %y}</text>')
+        month += 1
+        if month == 13:
+            year, month = year + 1, 1
+    now_x = x_of(now)
+    parts.append(f'<line x1="{now_x:.1f}" y1="20" x2="{now_x:.1f}" y2="{axis_y + 8}" class="now"/>')
+    parts.append(f'<text x="{now_x:.1f}" y="16" class="now-label">today</text>')
+    for point in points:
+        css, shape, legend = STATUS_STYLE.get(point.status, ("st-other", "circle", point.status))
+        x, y = x_of(point.when), axis_y
+        tip = escape(f"{point.when:%d %b %Y %H:%M}: {legend}. {point.label}".strip())
+        parts.append(f'<g class="marker {css}" data-status="{escape(point.status)}"><title>{tip}</title>')
+        if shape == "cross":
+            parts.append(f'<path d="M{x - 5:.1f} {y - 5} l10 10 m0 -10 l-10 10"/>')
+        elif shape.startswith("square"):
+            parts.append(f'<rect x="{x - 5:.1f}" y="{y - 5}" width="10" height="10"/>')
+        else:
+            parts.append(f'<circle cx="{x:.1f}" cy="{y}" r="6"/>')
+        parts.append("</g>")
+    legend_x = left
+    for status in STATUS_STYLE:
+        css, _shape, legend = STATUS_STYLE[status]
+        parts.append(f'<g class="legend {css}"><circle cx="{legend_x + 5}" cy="{height - 12}" r="5"/>'
+                     f'<text x="{legend_x + 14}" y="{height - 8}">{legend}</text></g>')
+        legend_x += 20 + 7 * len(legend)
+    parts.append("</svg>")
+    return "".join(parts)
