@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -17,6 +18,7 @@ import pytest
 from concord.analytics.adherence.errors import AdherenceInputError
 from concord.analytics.adherence.mpr import medication_possession_ratio
 from concord.analytics.adherence.pdc import (
+    ISO8601,
     Fill,
     antiretroviral_classes,
     is_antiretroviral_atc,
@@ -25,8 +27,8 @@ from concord.analytics.adherence.pdc import (
 )
 
 Y0 = date(2023, 1, 1)
-PERIOD = {"period_start": "2023-01-01", "period_end": "2023-12-31"}
-COLS = {"id_col": "id", "date_col": "date", "duration_col": "days"}
+PERIOD: dict[str, Any] = {"period_start": "2023-01-01", "period_end": "2023-12-31"}
+COLS: dict[str, Any] = {"id_col": "id", "date_col": "date", "duration_col": "days"}
 
 
 def day(n: int) -> date:
@@ -423,3 +425,61 @@ def test_datetime_period_bounds_are_taken_as_dates() -> None:
         frame, **COLS, period_start=datetime(2023, 1, 1, 8), period_end=datetime(2023, 12, 31, 23)
     )
     assert out["days_covered"].to_list() == [60.0]
+
+
+# ----------------------------------------------------------------------- ISO 8601 / FHIR
+
+FHIR_DISPENSES = Path(
+    "/work/shared/data/fhir-r4-medication-examples/medicationdispense_summary.csv"
+)
+
+
+def test_iso8601_date_format_takes_the_written_calendar_date() -> None:
+    # 2023-01-31T23:30:00-05:00 is 1 Feb in UTC, but the dispense happened on 31 Jan where
+    # it was recorded. Fills: day 30 (31 Jan) 30 days -> [30, 60); day 59 (1 Mar) 30 days
+    # overlaps one day -> shifted to [60, 90). Index day 30 -> 365 - 30 = 335 days; covered 60.
+    frame = pl.DataFrame(
+        {"id": [1, 1], "date": ["2023-01-31T23:30:00-05:00", "2023-03-01"], "days": [30, 30]}
+    )
+    out = proportion_of_days_covered(frame, **COLS, **PERIOD, date_format=ISO8601)
+    assert out["index_date"].to_list() == [date(2023, 1, 31)]
+    assert out["days_in_period"].to_list() == [335]
+    assert out["days_covered"].to_list() == [60.0]
+    bad = pl.DataFrame({"id": [1, 1], "date": ["2023-01-31", "31/01/2023"], "days": [30, 30]})
+    with pytest.raises(AdherenceInputError) as info:
+        proportion_of_days_covered(bad, **COLS, **PERIOD, date_format=ISO8601)
+    assert info.value.rows == (2,)
+
+
+@pytest.mark.skipif(not FHIR_DISPENSES.exists(), reason="shared FHIR examples not present")
+def test_fhir_r4_example_dispenses_completed_and_handed_over() -> None:
+    # HL7 FHIR R4 examples (CC0), Patient/pat1, status completed with whenHandedOver and
+    # daysSupply: 11 dispenses. By handed-over date:
+    #   2015-01-15: 30, 10, 10, 30, 10 (= 90) -> [Jan 15, Apr 15)
+    #   2015-01-18: 30 -> shifted to [Apr 15, May 15)
+    #   2015-03-17: 5, 1 -> [May 15, May 21)
+    #   2015-06-26: 1, 30, 1 -> [Jun 26, Jul 28)
+    # covered 90 + 30 + 6 + 32 = 158; Jan 15..Dec 31 = 365 - 14 = 351 days -> 158 / 351.
+    # MPR: total supply 158 (nothing overlaps the period end) / 351, the same here.
+    frame = pl.read_csv(FHIR_DISPENSES, infer_schema=False).filter(
+        (pl.col("status") == "completed")
+        & pl.col("whenHandedOver").is_not_null()
+        & pl.col("daysSupply").is_not_null()
+    )
+    assert frame.height == 11
+    options: dict[str, Any] = {
+        "id_col": "subject",
+        "date_col": "whenHandedOver",
+        "duration_col": "daysSupply",
+        "period_start": "2015-01-01",
+        "period_end": "2015-12-31",
+        "date_format": ISO8601,
+    }
+    (row,) = proportion_of_days_covered(frame, **options).to_dicts()
+    assert row["subject"] == "Patient/pat1"
+    assert row["index_date"] == date(2015, 1, 15)
+    assert row["days_in_period"] == 351
+    assert row["days_covered"] == 158.0
+    assert row["pdc"] == pytest.approx(158 / 351, rel=1e-12)
+    (mpr,) = medication_possession_ratio(frame, **options).to_dicts()
+    assert mpr["mpr"] == pytest.approx(158 / 351, rel=1e-12)

@@ -56,6 +56,7 @@ from concord.analytics.adherence.errors import AdherenceInputError
 
 __all__ = [
     "ANTIRETROVIRAL_ATC_PREFIXES",
+    "ISO8601",
     "STATUS_ELIGIBLE",
     "STATUS_FEWER_THAN_TWO_FILLS",
     "STATUS_INDEX_TOO_LATE",
@@ -84,6 +85,10 @@ ANTIRETROVIRAL_ATC_PREFIXES = ("J05AE", "J05AF", "J05AG", "J05AR", "J05AX")
 DEFAULT_THRESHOLD = 0.80
 DEFAULT_ANTIRETROVIRAL_THRESHOLD = 0.90
 MIN_DAYS_INDEX_BEFORE_END = 91
+#: ``date_format`` value that reads the calendar date as written at the start of an ISO 8601
+#: date or date-time (``2015-06-26T07:13:00+05:00`` -> 2015-06-26, no zone conversion), as
+#: in FHIR ``MedicationDispense.whenHandedOver``.
+ISO8601 = "ISO8601"
 
 _EPOCH = date(1970, 1, 1)
 # Internal column names (prefixed so they never clash with the caller's columns).
@@ -132,7 +137,8 @@ def load_events(
     class_col, drug_col : str, optional
         Medication class and drug (ingredient); read as text, must not be missing.
     date_format : str
-        ``strftime`` format for dates given as text.
+        ``strftime`` format for dates given as text, or :data:`ISO8601` to take the date as
+        written at the start of an ISO 8601 date or date-time.
 
     Returns
     -------
@@ -224,6 +230,12 @@ def _parse_date(dtype: pl.DataType, column: str, date_format: str) -> pl.Expr:
         expr = col
     elif isinstance(dtype, pl.Datetime):
         expr = col.dt.date()
+    elif dtype == pl.String and date_format == ISO8601:
+        text = col.str.strip_chars()
+        written = text.str.contains(r"^\d{4}-\d{2}-\d{2}([T ].*)?$")
+        expr = pl.when(written).then(
+            text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        )
     elif dtype == pl.String:
         expr = col.str.strip_chars().str.strptime(pl.Date, date_format, strict=False)
     else:
