@@ -239,10 +239,10 @@ def test_date_and_datetime_columns_and_arrow_and_csv_inputs_agree(tmp_path) -> N
     stamps = dates.with_columns(pl.col("date").cast(pl.Datetime))
     csv = tmp_path / "fills.csv"
     text.write_csv(csv)
-    results = [
-        proportion_of_days_covered(source, **COLS, **PERIOD)
-        for source in (text, dates, stamps, dates.to_arrow(), csv, str(csv), dates.lazy())
-    ]
+    parquet = tmp_path / "fills.parquet"
+    dates.write_parquet(parquet)
+    sources = (text, dates, stamps, dates.to_arrow(), csv, str(csv), dates.lazy(), parquet)
+    results = [proportion_of_days_covered(source, **COLS, **PERIOD) for source in sources]
     # Patient 1: 60 / 365; patient 2: [10, 70) + [100, 130) = 90 of 355 days.
     assert results[0]["days_covered"].to_list() == [60.0, 90.0]
     assert results[0]["days_in_period"].to_list() == [365, 355]

@@ -9,9 +9,17 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
+import polars as pl
 import pytest
 
-from concord.analytics.adherence.plot import PlotEvent, WindowValue, adherence_plot_svg
+from concord.analytics.adherence.errors import AdherenceInputError
+from concord.analytics.adherence.plot import (
+    PlotEvent,
+    WindowValue,
+    adherence_plot_svg,
+    plot_events_from_table,
+    window_values_from_table,
+)
 
 NS = "{http://www.w3.org/2000/svg}"
 D0 = date(2020, 1, 1)
@@ -201,3 +209,52 @@ def test_width_scales_the_time_axis(width: int) -> None:
     (fuw,) = with_class(root, "followup-window")
     assert num(fuw, "width") == width - 160
     assert num(root, "width") == width
+
+
+def test_events_and_windows_from_engine_tables() -> None:
+    # Shaped like AdhereR's event info / event-gaps table and sliding-window output.
+    events = pl.DataFrame(
+        {
+            "PATIENT_ID": [1, 1],
+            "DATE": ["2020-01-01", "2020-02-20"],
+            "CATEGORY": ["medA", "medA"],
+            "DURATION": [30, 150],
+            "event.interval": [50.0, 150.0],
+            "gap.days": [20.0, 0.0],
+        }
+    )
+    plot_events = plot_events_from_table(
+        events,
+        date_col="DATE",
+        duration_col="DURATION",
+        class_col="CATEGORY",
+        interval_col="event.interval",
+        gap_col="gap.days",
+    )
+    assert plot_events == [
+        PlotEvent(day(0), 30.0, "medA", 50.0, 20.0),
+        PlotEvent(day(50), 150.0, "medA", 150.0, 0.0),
+    ]
+    windows = window_values_from_table(
+        pl.DataFrame(
+            {
+                "window.start": [day(0), day(90)],
+                "window.end": [day(90), day(180)],
+                "CMA": [0.75, None],
+            }
+        )
+    )
+    assert windows == [WindowValue(day(0), day(90), 0.75), WindowValue(day(90), day(180), None)]
+    root = parse(adherence_plot_svg(plot_events, followup_window=FUW, sliding_windows=windows))
+    (gap,) = with_class(root, "gap")
+    assert (num(gap, "x"), num(gap, "width")) == (x_of(30), 64.0)  # [30, 50]
+
+
+def test_table_adapters_name_bad_rows_and_unknown_columns() -> None:
+    table = pl.DataFrame({"DATE": ["2020-01-01", "not a date"], "DURATION": [30, 30]})
+    with pytest.raises(AdherenceInputError) as info:
+        plot_events_from_table(table, date_col="DATE", duration_col="DURATION")
+    assert (info.value.column, info.value.rows) == ("DATE", (2,))
+    with pytest.raises(AdherenceInputError) as info:
+        plot_events_from_table(table, date_col="DATE", duration_col="SUPPLY")
+    assert info.value.column == "SUPPLY"

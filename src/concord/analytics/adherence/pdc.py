@@ -128,7 +128,7 @@ def load_events(
 
     Parameters
     ----------
-    events : polars.DataFrame, polars.LazyFrame, pyarrow.Table or path to a CSV file
+    events : polars.DataFrame, polars.LazyFrame, pyarrow.Table or path to a CSV / Parquet file
         One row per fill. In a CSV file every column is read as text; an id column whose
         values are all integers becomes an integer column.
     id_col, date_col, duration_col : str
@@ -163,7 +163,7 @@ def load_events(
     if len(set(wanted)) != len(wanted):
         raise AdherenceInputError("the same column is named for two roles", column=wanted[0])
     frame = frame.select(wanted).with_row_index(_ROW, offset=1)
-    if isinstance(events, str | os.PathLike):
+    if frame.schema[id_col] == pl.String and isinstance(events, str | os.PathLike):
         frame = _integer_ids(frame, id_col)
 
     _reject(frame, _missing_text(id_col, frame.schema[id_col]), id_col, "missing patient id")
@@ -195,8 +195,11 @@ def _as_frame(events: EventSource) -> pl.DataFrame:
             raise AdherenceInputError("the Arrow input is not a table")
         return frame
     if isinstance(events, str | os.PathLike):
+        path = Path(events)
         try:
-            frame = pl.read_csv(Path(events), infer_schema=False)
+            if path.suffix.lower() == ".parquet":
+                return pl.read_parquet(path)
+            frame = pl.read_csv(path, infer_schema=False)
         except (OSError, pl.exceptions.PolarsError) as exc:
             raise AdherenceInputError(f"cannot read CSV file {os.fspath(events)!r}: {exc}") from exc
         return frame

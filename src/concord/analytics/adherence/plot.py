@@ -35,11 +35,17 @@ from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape
 
+import polars as pl
+
+from concord.analytics.adherence.errors import AdherenceInputError
+
 __all__ = [
     "DEFAULT_LABELS",
     "PlotEvent",
     "WindowValue",
     "adherence_plot_svg",
+    "plot_events_from_table",
+    "window_values_from_table",
 ]
 
 MARGIN_LEFT = 140
@@ -246,6 +252,89 @@ def adherence_plot_svg(
         out += _cma_panel(sliding_windows, x, lanes_bottom + AXIS_HEIGHT, width, text)
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def plot_events_from_table(
+    table: pl.DataFrame,
+    *,
+    date_col: str,
+    duration_col: str,
+    class_col: str | None = None,
+    interval_col: str | None = None,
+    gap_col: str | None = None,
+) -> list[PlotEvent]:
+    """Plot events from one patient's rows of an event table (e.g. AdhereR's event info).
+
+    Dates may be ``Date`` values or ISO ``YYYY-MM-DD`` text; pass ``interval_col="event.interval"``
+    and ``gap_col="gap.days"`` to draw the gaps exactly as the engine computed them (rows
+    where either is missing make the plot derive gaps itself).
+
+    Raises
+    ------
+    AdherenceInputError
+        Unknown column, or a missing or unparseable date or duration (names the 1-based rows).
+    """
+    names = [c for c in (date_col, duration_col, class_col, interval_col, gap_col) if c]
+    for name in names:
+        if name not in table.columns:
+            raise AdherenceInputError(f"unknown column {name!r}", column=name)
+    frame = table.select(
+        _date_expr(table.schema[date_col], date_col).alias("date"),
+        pl.col(duration_col).cast(pl.Float64, strict=False).alias("duration"),
+        (pl.col(class_col).cast(pl.String) if class_col else pl.lit("")).alias("class"),
+        *(
+            (pl.col(c).cast(pl.Float64, strict=False) if c else pl.lit(None, pl.Float64)).alias(a)
+            for c, a in ((interval_col, "interval"), (gap_col, "gap"))
+        ),
+    )
+    for column, source in (("date", date_col), ("duration", duration_col)):
+        rows = [i + 1 for i, v in enumerate(frame[column].to_list()) if v is None]
+        if rows:
+            raise AdherenceInputError(
+                f"column {source!r}: missing or unparseable value", column=source, rows=rows
+            )
+    return [
+        PlotEvent(row["date"], row["duration"], row["class"] or "", row["interval"], row["gap"])
+        for row in frame.iter_rows(named=True)
+    ]
+
+
+def window_values_from_table(
+    table: pl.DataFrame,
+    *,
+    start_col: str = "window.start",
+    end_col: str = "window.end",
+    value_col: str = "CMA",
+) -> list[WindowValue]:
+    """Sliding-window CMA values from one patient's rows of a sliding-window result."""
+    for name in (start_col, end_col, value_col):
+        if name not in table.columns:
+            raise AdherenceInputError(f"unknown column {name!r}", column=name)
+    frame = table.select(
+        _date_expr(table.schema[start_col], start_col).alias("start"),
+        _date_expr(table.schema[end_col], end_col).alias("end"),
+        pl.col(value_col).cast(pl.Float64, strict=False).alias("value"),
+    )
+    for column, source in (("start", start_col), ("end", end_col)):
+        rows = [i + 1 for i, v in enumerate(frame[column].to_list()) if v is None]
+        if rows:
+            raise AdherenceInputError(
+                f"column {source!r}: missing or unparseable date", column=source, rows=rows
+            )
+    return [WindowValue(r["start"], r["end"], r["value"]) for r in frame.iter_rows(named=True)]
+
+
+def _date_expr(dtype: pl.DataType | type[pl.DataType], column: str) -> pl.Expr:
+    if dtype == pl.Date:
+        return pl.col(column)
+    if isinstance(dtype, pl.Datetime):
+        return pl.col(column).dt.date()
+    return (
+        pl.col(column)
+        .cast(pl.String)
+        .str.slice(0, 10)
+        .str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    )
 
 
 def _stack(events: list[PlotEvent], classes: list[str]) -> list[_Bar]:
