@@ -1,0 +1,67 @@
+"""Medication adherence from dispensing / prescription events, reproducing AdhereR exactly.
+
+Measures (Vollmer et al. 2012; Dima & Dediu 2017): CMA1-CMA9, per-event intervals and gaps,
+treatment episodes, CMA per episode and in sliding windows, medication groups -- with every
+AdhereR option and quirk (see ``docs/analytics/adherence.md``) -- plus PDC and MPR.
+
+The computation is one relational plan (SQL window functions) run by DuckDB (default) or by
+Spark SQL (``engine="spark"``) with identical results. Inputs: Polars, Arrow, CSV or
+Parquet; outputs: frozen result objects holding Polars tables. Bad input raises
+:class:`AdherenceInputError` naming the row(s) and the column.
+"""
+
+from __future__ import annotations
+
+from concord.analytics.adherence.cma import (
+    cma1,
+    cma2,
+    cma3,
+    cma4,
+    cma5,
+    cma6,
+    cma7,
+    cma8,
+    cma9,
+    compute_cma,
+)
+from concord.analytics.adherence.engines import DuckDBEngine, SparkEngine
+from concord.analytics.adherence.episodes import cma_per_episode, treatment_episodes
+from concord.analytics.adherence.errors import AdherenceInputError
+from concord.analytics.adherence.event_gaps import event_intervals_and_gaps
+from concord.analytics.adherence.mpr import medication_possession_ratio
+from concord.analytics.adherence.pdc import proportion_of_days_covered
+from concord.analytics.adherence.results import (
+    CMAResult,
+    EventGapsResult,
+    PerEpisodeResult,
+    SlidingWindowResult,
+    TreatmentEpisodesResult,
+)
+from concord.analytics.adherence.sliding import cma_sliding_window
+
+__all__ = [
+    "AdherenceInputError",
+    "CMAResult",
+    "DuckDBEngine",
+    "EventGapsResult",
+    "PerEpisodeResult",
+    "SlidingWindowResult",
+    "SparkEngine",
+    "TreatmentEpisodesResult",
+    "cma1",
+    "cma2",
+    "cma3",
+    "cma4",
+    "cma5",
+    "cma6",
+    "cma7",
+    "cma8",
+    "cma9",
+    "cma_per_episode",
+    "cma_sliding_window",
+    "compute_cma",
+    "event_intervals_and_gaps",
+    "medication_possession_ratio",
+    "proportion_of_days_covered",
+    "treatment_episodes",
+]

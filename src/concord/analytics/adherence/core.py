@@ -1,0 +1,290 @@
+"""Shared machinery of the public adherence functions: arguments, windows, execution.
+
+A call goes through the same steps whatever the measure:
+
+1. :func:`prepare_events` validates and sorts the input (errors name rows and columns);
+2. :func:`resolve_windows` turns AdhereR's window arguments into :class:`WindowSpec`;
+3. :meth:`Call.patient_windows` runs the per-patient window query and rejects windows that
+   do not fit (observation window outside the follow-up window);
+4. the measure's query runs on the chosen engine with ``ev`` and ``pw`` registered;
+5. :meth:`Call.finish` maps internal keys back to patient IDs (and medication groups) and
+   day numbers back to dates.
+"""
+
+# SQL text here is assembled only from internal identifiers and numeric literals; no
+# user-supplied text reaches it (user columns are mapped to internal names first).
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import polars as pl
+import pyarrow as pa
+
+from concord.analytics.adherence.dates import TIME_UNITS, day_number, r_to_strptime
+from concord.analytics.adherence.engines import Engine, resolve_engine
+from concord.analytics.adherence.errors import AdherenceInputError
+from concord.analytics.adherence.inputs import EventSource, PreparedEvents, prepare_events
+from concord.analytics.adherence.medgroups import MedicationGroups, evaluate_groups
+from concord.analytics.adherence.plan import Quantity, Query, WindowSpec, add_patient_windows
+
+__all__ = ["Call", "WindowValue", "make_call"]
+
+#: A window start or duration: days (number), a date, or the name of a column.
+WindowValue = float | int | str | dt.date
+
+MED_GROUP_COLUMN = ".MED_GROUP_ID"
+
+
+def _check_unit(unit: str, argument: str) -> str:
+    if unit not in TIME_UNITS:
+        raise AdherenceInputError(
+            f"{argument} must be one of {', '.join(TIME_UNITS)}, not {unit!r}", column=argument
+        )
+    return unit
+
+
+def _parse_date_value(text: str, date_format: str) -> dt.date | None:
+    try:
+        fmt = r_to_strptime(date_format)
+        return dt.datetime.strptime(text.strip(), fmt).date()
+    except ValueError:
+        return None
+
+
+def _quantity(
+    value: WindowValue,
+    unit: str,
+    argument: str,
+    frame: pl.DataFrame,
+    date_format: str,
+    columns: dict[str, str],
+    *,
+    allow_date: bool,
+) -> Quantity:
+    _check_unit(unit, argument + ".unit")
+    if isinstance(value, bool):
+        raise AdherenceInputError(f"{argument} must be a number, a date or a column name")
+    if isinstance(value, int | float):
+        return Quantity("number", float(value), unit=unit)
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        if not allow_date:
+            raise AdherenceInputError(f"{argument} must be a number or a column", column=argument)
+        return Quantity("date", float(day_number(value)), unit=unit)
+    if value in frame.columns:
+        dtype = frame.schema[value]
+        engine_name = columns.setdefault(value, f"w{len(columns)}")
+        if dtype == pl.Date and allow_date:
+            return Quantity("column_date", column=engine_name, unit=unit)
+        if dtype.is_numeric():
+            return Quantity("column_number", column=engine_name, unit=unit)
+        raise AdherenceInputError(
+            f"column {value!r} given as {argument} must hold numbers"
+            + (" or dates (of Date type)" if allow_date else "")
+            + f", not {dtype}",
+            column=value,
+        )
+    parsed = _parse_date_value(value, date_format) if allow_date else None
+    if parsed is None:
+        raise AdherenceInputError(
+            f"{argument} {value!r} is neither a column of the data nor a date in format "
+            f"{date_format!r}",
+            column=value,
+        )
+    return Quantity("date", float(day_number(parsed)), unit=unit)
+
+
+@dataclass
+class Call:
+    """One validated adherence call: events, windows, groups and engine."""
+
+    prepared: PreparedEvents
+    windows: WindowSpec
+    engine: Engine
+    window_columns: dict[str, str]
+    groups: MedicationGroups | None = None
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+
+    @property
+    def key_base(self) -> int:
+        return self.prepared.n_patients + 1
+
+    def base_table(self) -> pl.DataFrame:
+        frame = self.prepared.frame
+        extra = [
+            pl.col(user).cast(pl.Int32).cast(pl.Float64).alias(engine)
+            if frame.schema[user] == pl.Date
+            else pl.col(user).cast(pl.Float64).alias(engine)
+            for user, engine in self.window_columns.items()
+        ]
+        return frame.select(
+            pl.col("__p").alias("key"),
+            pl.col("__p").alias("p"),
+            pl.col("__k").alias("k"),
+            pl.col("__seq").alias("seq"),
+            pl.col("__row").alias("row"),
+            pl.col("__d").alias("d"),
+            pl.col("__dur").alias("dur"),
+            pl.col("__dose").alias("dose"),
+            pl.col("__cls").alias("cls"),
+            *extra,
+        )
+
+    def run(self, sql: str, extra: Mapping[str, pa.Table] | None = None) -> pl.DataFrame:
+        tables = dict(self.tables)
+        tables.update(extra or {})
+        result = pl.from_arrow(self.engine.run(sql, tables))
+        if not isinstance(result, pl.DataFrame):  # pragma: no cover
+            raise TypeError("engine returned no table")
+        return result
+
+    def patient_windows(self, *, per_group: bool = False) -> pa.Table:
+        """Run the window query, check containment, register ``ev`` and ``pw``."""
+        base = self.base_table()
+        groups = self.groups
+        events = base if groups is None else groups.long_events(base, self.key_base)
+        self.tables = {"ev": events.to_arrow(), "base": base.to_arrow()}
+        q = Query(self.engine.dialect)
+        source = "ev" if per_group and self.groups is not None else "base"
+        pw_name = add_patient_windows(q, self.windows, source)
+        pw = self.run(q.sql(f"SELECT * FROM {pw_name}"))
+        bad = pw.filter((pl.col("fs") > pl.col("os")) | (pl.col("fe") < pl.col("oe")))
+        if bad.height:
+            keys = bad.get_column("p").unique().sort().to_list()
+            rows = (
+                self.prepared.frame.filter(pl.col("__p").is_in(keys) & (pl.col("__k") == 1))
+                .get_column("__row")
+                .to_list()
+            )
+            raise AdherenceInputError(
+                "the observation window does not fit inside the follow-up window for patient(s) "
+                + ", ".join(
+                    str(v)
+                    for v in self.prepared.patients.filter(pl.col("__p").is_in(keys))
+                    .get_column(self.prepared.id_colname)
+                    .to_list()[:10]
+                ),
+                column=self.prepared.id_colname,
+                rows=rows,
+            )
+        if self.groups is not None and not per_group:
+            pw = self.groups.expand_patient_windows(pw, self.key_base)
+        table = pw.to_arrow()
+        self.tables["pw"] = table
+        return table
+
+    def finish(self, frame: pl.DataFrame, date_columns: tuple[str, ...] = ()) -> pl.DataFrame:
+        """Map ``key`` to the patient ID (and group) and day numbers to dates."""
+        out = frame.with_columns(
+            (pl.col("key") % self.key_base).alias("__p"),
+            (pl.col("key") // self.key_base).alias("__grp"),
+            *[
+                pl.col(c).floor().cast(pl.Int32).cast(pl.Date).alias(c)
+                for c in date_columns
+                if c in frame.columns
+            ],
+        )
+        out = out.join(self.prepared.patients, on="__p", how="left")
+        sort_cols = ["__grp", "__p"] + (["uid"] if "uid" in out.columns else [])
+        out = out.sort(sort_cols)
+        if self.groups is not None:
+            out = out.with_columns(self.groups.names_expr("__grp").alias(MED_GROUP_COLUMN))
+        return out.drop("key", "__p", "__grp")
+
+
+def make_call(
+    data: EventSource,
+    *,
+    id_colname: str,
+    event_date_colname: str,
+    event_duration_colname: str,
+    event_daily_dose_colname: str | None,
+    medication_class_colname: str | None,
+    date_format: str,
+    followup_window_start: WindowValue,
+    followup_window_start_unit: str,
+    followup_window_duration: WindowValue,
+    followup_window_duration_unit: str,
+    observation_window_start: WindowValue,
+    observation_window_start_unit: str,
+    observation_window_duration: WindowValue,
+    observation_window_duration_unit: str,
+    medication_groups: str | Mapping[str, str] | None = None,
+    engine: str | Engine | None = None,
+) -> Call:
+    """Validate a call's data and arguments (see :mod:`concord.analytics.adherence`)."""
+    window_args = {
+        "followup.window.start": followup_window_start,
+        "followup.window.duration": followup_window_duration,
+        "observation.window.start": observation_window_start,
+        "observation.window.duration": observation_window_duration,
+    }
+    from concord.analytics.adherence.inputs import read_table
+
+    raw = read_table(data)
+    string_columns = {k: v for k, v in window_args.items() if isinstance(v, str) and v in raw}
+    prepared = prepare_events(
+        raw,
+        id_colname=id_colname,
+        event_date_colname=event_date_colname,
+        event_duration_colname=event_duration_colname,
+        event_daily_dose_colname=event_daily_dose_colname,
+        medication_class_colname=medication_class_colname,
+        date_format=date_format,
+        extra_columns=string_columns,
+    )
+    frame = prepared.frame
+    columns: dict[str, str] = {}
+    windows = WindowSpec(
+        fuw_start=_quantity(
+            followup_window_start,
+            followup_window_start_unit,
+            "followup.window.start",
+            frame,
+            date_format,
+            columns,
+            allow_date=True,
+        ),
+        fuw_duration=_quantity(
+            followup_window_duration,
+            followup_window_duration_unit,
+            "followup.window.duration",
+            frame,
+            date_format,
+            columns,
+            allow_date=False,
+        ),
+        ow_start=_quantity(
+            observation_window_start,
+            observation_window_start_unit,
+            "observation.window.start",
+            frame,
+            date_format,
+            columns,
+            allow_date=True,
+        ),
+        ow_duration=_quantity(
+            observation_window_duration,
+            observation_window_duration_unit,
+            "observation.window.duration",
+            frame,
+            date_format,
+            columns,
+            allow_date=False,
+        ),
+    )
+    groups = None
+    if medication_groups is not None:
+        groups = evaluate_groups(frame, medication_groups)
+    return Call(
+        prepared=prepared,
+        windows=windows,
+        engine=resolve_engine(engine),
+        window_columns=columns,
+        groups=groups,
+    )

@@ -1,0 +1,365 @@
+"""Treatment episodes (``compute.treatment.episodes``) and CMA per episode (``CMA_per_episode``).
+
+Spec sections 7 and 8. An episode ends after an event whose gap (to the next event, or to
+the follow-up end) exceeds the maximum permissible gap ``M``, or -- when a medication change
+means a new episode -- after the last event before a change of class. Durations follow
+AdhereR exactly, including its quirks (kept on purpose, see the module functions).
+"""
+
+# SQL text here is assembled only from internal identifiers and numeric literals; no
+# user-supplied text reaches it (user columns are mapped to internal names first).
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from concord.analytics.adherence.cma import measure_number
+from concord.analytics.adherence.cma_sql import CMA_CARRY_OVER, add_cma
+from concord.analytics.adherence.core import MED_GROUP_COLUMN, make_call
+from concord.analytics.adherence.dates import FIXED_UNIT_DAYS
+from concord.analytics.adherence.errors import AdherenceInputError
+from concord.analytics.adherence.inputs import EventSource
+from concord.analytics.adherence.plan import CarryOver, Query, add_gaps, add_to_day
+from concord.analytics.adherence.results import PerEpisodeResult, TreatmentEpisodesResult
+
+__all__ = ["add_episodes", "cma_per_episode", "treatment_episodes"]
+
+GAP_UNITS = (*FIXED_UNIT_DAYS, "percent")
+
+
+def _gap_limit(maximum_permissible_gap: float, unit: str) -> str:
+    """SQL for ``M_i`` (spec 7.2): days, or a percentage of each event's duration."""
+    if unit not in GAP_UNITS:
+        raise AdherenceInputError(
+            f"maximum.permissible.gap.unit must be one of {', '.join(GAP_UNITS)}, not {unit!r}",
+            column="maximum.permissible.gap.unit",
+        )
+    gap = max(0.0, float(maximum_permissible_gap))
+    if unit == "percent":
+        return f"(CAST({gap!r} AS DOUBLE) / 100 * dur)"
+    return f"CAST({gap * FIXED_UNIT_DAYS[unit]!r} AS DOUBLE)"
+
+
+def add_episodes(
+    q: Query,
+    units: str,
+    flags: CarryOver,
+    *,
+    medication_change_means_new_episode: bool,
+    maximum_permissible_gap: float,
+    maximum_permissible_gap_unit: str,
+    append_gap: bool,
+) -> tuple[str, str]:
+    """Add the episode CTEs; return (episodes relation, event-to-episode relation).
+
+    Episodes: ``key, ep, start, endgap, duration, ends`` (day numbers); events: ``key, ep,
+    seq``.
+    """
+    limit = _gap_limit(maximum_permissible_gap, maximum_permissible_gap_unit)
+    g = add_gaps(
+        q,
+        "te",
+        units,
+        CarryOver(flags.within, False, flags.same_medication, flags.dosage_change),
+        ow_is_fuw=True,
+    )
+    win = "PARTITION BY key, uid ORDER BY seq"
+    change = "FALSE"
+    if medication_change_means_new_episode:
+        change = "(n > 1 AND ncls IS DISTINCT FROM cls)"
+    q.add(
+        "te_m",
+        f"SELECT *, {limit} AS lim, LEAD(cls) OVER ({win}) AS ncls, "
+        f"LEAD(seq) OVER ({win}) IS NULL AS is_last, COUNT(*) OVER (PARTITION BY key, uid) AS n "
+        f"FROM {g}",
+    )
+    q.add(
+        "te_k",
+        f"SELECT *, (gap > lim OR is_last OR {change}) AS mark FROM te_m",
+    )
+    events = q.add(
+        "te_e",
+        "SELECT *, 1 + COALESCE(SUM(CASE WHEN mark AND NOT is_last THEN 1 ELSE 0 END) "
+        f"OVER ({win} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS ep FROM te_k",
+    )
+    q.add(
+        "te_ep",
+        "SELECT key, uid, ep, MIN(d) AS start, MAX_BY(gap, seq) AS endgap, "
+        "MAX_BY(lim, seq) AS mlast, MAX(fe) AS fe FROM te_e GROUP BY key, uid, ep",
+    )
+    q.add(
+        "te_ep2",
+        "SELECT *, LEAD(start) OVER (PARTITION BY key, uid ORDER BY ep) AS nstart, "
+        "COUNT(*) OVER (PARTITION BY key, uid) AS neps FROM te_ep",
+    )
+    if append_gap:
+        inner = "nstart - start - CASE WHEN endgap <= mlast THEN 0 ELSE endgap - mlast END"
+        final = "(fe - start) - CASE WHEN endgap <= mlast THEN 0 ELSE endgap - mlast END"
+        single = "(fe - start) - CASE WHEN endgap < mlast THEN 0 ELSE endgap + mlast END"
+    else:
+        inner = "nstart - start - endgap"
+        final = "(fe - start) - CASE WHEN endgap < mlast THEN 0 ELSE endgap END"
+        single = final
+    q.add(
+        "te_ep3",
+        f"SELECT *, CASE WHEN nstart IS NOT NULL THEN {inner} WHEN neps = 1 THEN {single} "
+        f"ELSE {final} END AS duration FROM te_ep2",
+    )
+    episodes = q.add(
+        "te_out",
+        "SELECT key, uid, ep, start, endgap, duration, start + duration AS ends FROM te_ep3",
+    )
+    return episodes, events
+
+
+def treatment_episodes(
+    data: EventSource,
+    *,
+    id_colname: str,
+    event_date_colname: str,
+    event_duration_colname: str,
+    event_daily_dose_colname: str | None = None,
+    medication_class_colname: str | None = None,
+    carryover_within_obs_window: bool = True,
+    carry_only_for_same_medication: bool = True,
+    consider_dosage_change: bool = True,
+    medication_change_means_new_treatment_episode: bool = True,
+    dosage_change_means_new_treatment_episode: bool = False,
+    maximum_permissible_gap: float = 90,
+    maximum_permissible_gap_unit: str = "days",
+    maximum_permissible_gap_append_to_episode: bool = False,
+    followup_window_start: Any = 0,
+    followup_window_start_unit: str = "days",
+    followup_window_duration: Any = 730,
+    followup_window_duration_unit: str = "days",
+    date_format: str = "%m/%d/%Y",
+    return_mapping_events_episodes: bool = False,
+    engine: Any = None,
+) -> TreatmentEpisodesResult:
+    """Treatment episodes: runs of supply without a gap longer than the permissible gap.
+
+    Gaps come from the event-interval engine with the observation window set to the
+    follow-up window (the last gap runs to ``fe``). Event ``i`` ends an episode when
+    ``gap_i > M_i`` (``M`` in days, or ``percent`` of the event's duration), at a change of
+    medication class (``medication_change_means_new_treatment_episode``), and always for the
+    last event. Episode ``k`` lasts ``start_{k+1} - start_k - endgap_k`` (with
+    ``maximum_permissible_gap_append_to_episode``: the gap beyond ``M`` only); the last one
+    ``(fe - start) - (0 if endgap < M else endgap)``.
+
+    AdhereR quirks kept: the defaults are carry-over within, same medication only and dosage
+    change all TRUE; ``dosage_change_means_new_treatment_episode`` has no effect; with
+    ``append`` a single-episode patient has ``M`` *subtracted* (possibly a negative
+    duration); ``end.episode.gap.days`` is truncated to an integer.
+
+    AdhereR: ``compute.treatment.episodes(data, ID.colname, event.date.colname,
+    event.duration.colname, event.daily.dose.colname, medication.class.colname,
+    carryover.within.obs.window, carry.only.for.same.medication, consider.dosage.change,
+    medication.change.means.new.treatment.episode, dosage.change.means.new.treatment.episode,
+    maximum.permissible.gap, maximum.permissible.gap.unit,
+    maximum.permissible.gap.append.to.episode, followup.window.start, ...,
+    return.mapping.events.episodes)``. Reference: Dima & Dediu 2017.
+
+    Returns
+    -------
+    TreatmentEpisodesResult
+    """
+    del dosage_change_means_new_treatment_episode  # no effect in AdhereR 0.8.1 (spec 7.3)
+    call = make_call(
+        data,
+        id_colname=id_colname,
+        event_date_colname=event_date_colname,
+        event_duration_colname=event_duration_colname,
+        event_daily_dose_colname=event_daily_dose_colname,
+        medication_class_colname=medication_class_colname,
+        date_format=date_format,
+        followup_window_start=followup_window_start,
+        followup_window_start_unit=followup_window_start_unit,
+        followup_window_duration=followup_window_duration,
+        followup_window_duration_unit=followup_window_duration_unit,
+        observation_window_start=0,
+        observation_window_start_unit="days",
+        observation_window_duration=followup_window_duration,
+        observation_window_duration_unit=followup_window_duration_unit,
+        engine=engine,
+    )
+    call.patient_windows()
+    q = Query(call.engine.dialect)
+    units = q.add("units", "SELECT key, p, 1 AS uid, fs, fe, os, oe FROM pw")
+    flags = CarryOver(
+        carryover_within_obs_window, False, carry_only_for_same_medication, consider_dosage_change
+    )
+    episodes, events = add_episodes(
+        q,
+        units,
+        flags,
+        medication_change_means_new_episode=medication_change_means_new_treatment_episode,
+        maximum_permissible_gap=maximum_permissible_gap,
+        maximum_permissible_gap_unit=maximum_permissible_gap_unit,
+        append_gap=maximum_permissible_gap_append_to_episode,
+    )
+    id_name = call.prepared.id_colname
+    mapping = None
+    if return_mapping_events_episodes:
+        sql = Query.sql(q, f"SELECT key, ep, seq FROM {events}")
+        mapping = (
+            call.finish(call.run(sql).sort("key", "seq"))
+            .sort("seq")
+            .select(
+                id_name,
+                pl.col("ep").alias("episode.ID"),
+                pl.col("seq").alias("event.index.in.data"),
+            )
+        )
+    table = call.run(
+        q.sql(
+            f"SELECT key, ep AS uid, start, floor(endgap) AS endgap, duration, ends FROM {episodes}"
+        )
+    )
+    out = call.finish(table, date_columns=("start", "ends"))
+    return TreatmentEpisodesResult(
+        episodes=out.select(
+            id_name,
+            pl.col("uid").cast(pl.Int64).alias("episode.ID"),
+            pl.col("start").alias("episode.start"),
+            pl.col("endgap").cast(pl.Float64).alias("end.episode.gap.days"),
+            pl.col("duration").alias("episode.duration"),
+            pl.col("ends").alias("episode.end"),
+        ),
+        mapping=mapping,
+    )
+
+
+def cma_per_episode(
+    data: EventSource,
+    *,
+    cma_to_apply: str,
+    id_colname: str,
+    event_date_colname: str,
+    event_duration_colname: str,
+    event_daily_dose_colname: str | None = None,
+    medication_class_colname: str | None = None,
+    carry_only_for_same_medication: bool = False,
+    consider_dosage_change: bool = False,
+    medication_change_means_new_treatment_episode: bool = True,
+    dosage_change_means_new_treatment_episode: bool = False,
+    maximum_permissible_gap: float = 180,
+    maximum_permissible_gap_unit: str = "days",
+    maximum_permissible_gap_append_to_episode: bool = False,
+    followup_window_start: Any = 0,
+    followup_window_start_unit: str = "days",
+    followup_window_duration: Any = 730,
+    followup_window_duration_unit: str = "days",
+    observation_window_start: Any = 0,
+    observation_window_start_unit: str = "days",
+    observation_window_duration: Any = 730,
+    observation_window_duration_unit: str = "days",
+    date_format: str = "%m/%d/%Y",
+    medication_groups: str | Mapping[str, str] | None = None,
+    engine: Any = None,
+) -> PerEpisodeResult:
+    """A simple CMA computed within each treatment episode (``CMA_per_episode``).
+
+    Episodes are built as in :func:`treatment_episodes` with the carry-over of the CMA
+    (none for CMA1-4, within for CMA5-6, within and into for CMA7-9) and the caller's
+    options (gap default 180 days). Each episode is intersected with the observation window
+    ``[max(start, os), min(end, oe)]`` and dropped unless that is non-empty; the CMA is then
+    computed on all the patient's events with FUW = ``[start, start + (end - start)]`` (in
+    the caller's FUW unit -- an AdhereR quirk, exact for days) and OW = the intersection.
+
+    AdhereR quirks kept: events dated exactly on the episode end (often the next episode's
+    first event) count in this episode; ``episode.duration`` is the full episode length
+    while ``episode.start`` / ``episode.end`` are the intersected bounds.
+
+    AdhereR: ``CMA_per_episode(CMA.to.apply, data, ..., maximum.permissible.gap,
+    maximum.permissible.gap.unit, observation.window.start, ...)``.
+    Reference: Dima & Dediu 2017.
+
+    Returns
+    -------
+    PerEpisodeResult
+        ``ID, episode.ID, episode.start, end.episode.gap.days, episode.duration,
+        episode.end, CMA``.
+    """
+    del dosage_change_means_new_treatment_episode  # no effect in AdhereR 0.8.1 (spec 7.3)
+    number = measure_number(cma_to_apply)
+    if number <= 4:
+        carry_only_for_same_medication = consider_dosage_change = False
+    call = make_call(
+        data,
+        id_colname=id_colname,
+        event_date_colname=event_date_colname,
+        event_duration_colname=event_duration_colname,
+        event_daily_dose_colname=event_daily_dose_colname,
+        medication_class_colname=medication_class_colname,
+        date_format=date_format,
+        followup_window_start=followup_window_start,
+        followup_window_start_unit=followup_window_start_unit,
+        followup_window_duration=followup_window_duration,
+        followup_window_duration_unit=followup_window_duration_unit,
+        observation_window_start=observation_window_start,
+        observation_window_start_unit=observation_window_start_unit,
+        observation_window_duration=observation_window_duration,
+        observation_window_duration_unit=observation_window_duration_unit,
+        medication_groups=medication_groups,
+        engine=engine,
+    )
+    call.patient_windows()
+    d = call.engine.dialect
+    q = Query(d)
+    units = q.add("units", "SELECT key, p, 1 AS uid, fs, fe, os, oe FROM pw")
+    within, _ = CMA_CARRY_OVER[number]
+    flags = CarryOver(within, False, carry_only_for_same_medication, consider_dosage_change)
+    episodes, _events = add_episodes(
+        q,
+        units,
+        flags,
+        medication_change_means_new_episode=medication_change_means_new_treatment_episode,
+        maximum_permissible_gap=maximum_permissible_gap,
+        maximum_permissible_gap_unit=maximum_permissible_gap_unit,
+        append_gap=maximum_permissible_gap_append_to_episode,
+    )
+    q.add(
+        "pe_0",
+        "SELECT e.key, e.ep AS uid, e.start, e.ends, e.endgap, e.duration, "
+        "GREATEST(e.start, w.os) AS istart, LEAST(e.ends, w.oe) AS iend "
+        f"FROM {episodes} e JOIN pw w ON w.key = e.key",
+    )
+    fuw_end = add_to_day(
+        d, "start", "(ends - start)", followup_window_duration_unit, constant=False
+    )
+    ep_units = q.add(
+        "pe_units",
+        f"SELECT key, uid, start AS fs, {fuw_end} AS fe, istart AS os, "
+        f"istart + {d.round_half_even('iend - istart')} AS oe, istart, iend, endgap, duration "
+        "FROM pe_0 WHERE istart < iend",
+    )
+    result = add_cma(
+        q,
+        number,
+        ep_units,
+        same_medication=carry_only_for_same_medication,
+        dosage_change=consider_dosage_change,
+    )
+    table = call.run(
+        q.sql(
+            "SELECT u.key, u.uid, u.istart, floor(u.endgap) AS endgap, u.duration, u.iend, "
+            f"r.cma FROM {ep_units} u LEFT JOIN {result} r ON r.key = u.key AND r.uid = u.uid"
+        )
+    )
+    out = call.finish(table, date_columns=("istart", "iend"))
+    columns = [
+        pl.col(call.prepared.id_colname),
+        pl.col("uid").cast(pl.Int64).alias("episode.ID"),
+        pl.col("istart").alias("episode.start"),
+        pl.col("endgap").cast(pl.Float64).alias("end.episode.gap.days"),
+        pl.col("duration").alias("episode.duration"),
+        pl.col("iend").alias("episode.end"),
+        pl.col("cma").alias("CMA"),
+    ]
+    if call.groups is not None:
+        columns.append(pl.col(MED_GROUP_COLUMN))
+    return PerEpisodeResult(measure=f"CMA{number}", cma=out.select(columns))

@@ -1,0 +1,85 @@
+"""Per-event tables: AdhereR's ``compute.event.int.gaps`` and ``getEventInfo``.
+
+Both are the gap engine's output for every follow-up event of each patient, plus the window
+dates and flags AdhereR adds with ``keep.window.start.end.dates = TRUE`` (spec section 3.4).
+"""
+
+# SQL text here is assembled only from internal identifiers and numeric literals; no
+# user-supplied text reaches it (user columns are mapped to internal names first).
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import polars as pl
+
+from concord.analytics.adherence.core import Call
+from concord.analytics.adherence.plan import CarryOver, Query, add_gaps
+
+__all__ = ["WINDOW_DATE_COLUMNS", "event_rows"]
+
+WINDOW_DATE_COLUMNS = (
+    ".DATE.as.Date",
+    ".FU.START.DATE",
+    ".FU.END.DATE",
+    ".OBS.START.DATE",
+    ".OBS.END.DATE",
+)
+
+_USED = {
+    "CMA1": "NOT bef AND NOT aft AND nd_ow IS NOT NULL",
+    "CMA2": "NOT bef AND NOT aft",
+    "CMA3": "NOT bef AND NOT aft AND nd_ow IS NOT NULL",
+    "CMA4": "NOT bef AND NOT aft",
+    "CMA5": "NOT bef AND NOT aft AND nd_ow IS NOT NULL",
+    "CMA6": "NOT bef AND NOT aft",
+    "CMA7": "NOT bef AND NOT aft",
+    "CMA8": "NOT bef AND NOT aft",
+    "CMA9": "d <= oe",
+}
+
+
+def event_rows(
+    call: Call,
+    flags: CarryOver,
+    *,
+    keep_all_intervals: bool,
+    keep_outside_followup: bool = False,
+    used_by: str | None = None,
+) -> pl.DataFrame:
+    """One row per event (follow-up events only unless ``keep_outside_followup``).
+
+    Columns (day numbers, floats): ``key, seq, iv, gap, cin, fs, fe, os, oe, bef, aft,
+    infu, tdiff1, tdiff2`` and ``used`` when ``used_by`` names a CMA.
+    """
+    q = Query(call.engine.dialect)
+    units = q.add("units", "SELECT key, p, 1 AS uid, fs, fe, os, oe FROM pw")
+    g = add_gaps(q, "eg", units, flags)
+    window = "" if keep_outside_followup else "WHERE e.d >= u.fs AND e.d <= u.fe"
+    # .TDIFF2: days to the patient's next event, whether or not it is in the FUW.
+    q.add(
+        "ev_next",
+        "SELECT key, seq, d, dur, LEAD(d) OVER (PARTITION BY key ORDER BY seq) - d AS tdiff2 "
+        "FROM ev",
+    )
+    q.add(
+        "fu",
+        "SELECT u.key, u.fs, u.fe, u.os, u.oe, e.seq, e.d, e.dur, e.tdiff2, "
+        "e.d < u.os AS bef, e.d > u.oe AS aft, (e.d >= u.fs AND e.d <= u.fe) AS infu "
+        f"FROM {units} u JOIN ev_next e ON e.key = u.key {window}",
+    )
+    q.add(
+        "fu_ow",
+        "SELECT key, seq, LEAD(seq) OVER (PARTITION BY key ORDER BY seq) AS nd_ow "
+        "FROM fu WHERE NOT bef AND NOT aft",
+    )
+    interval = "g.iv" if keep_all_intervals else "CASE WHEN f.bef OR f.aft THEN NULL ELSE g.iv END"
+    q.add(
+        "ev_out",
+        f"SELECT f.key, f.seq, {interval} AS iv, g.gap, g.cin, f.fs, f.fe, f.os, f.oe, "
+        "f.bef, f.aft, f.infu, f.dur - (f.os - f.d) AS tdiff1, f.tdiff2, f.d, o.nd_ow "
+        f"FROM fu f LEFT JOIN {g} g ON g.key = f.key AND g.seq = f.seq "
+        "LEFT JOIN fu_ow o ON o.key = f.key AND o.seq = f.seq",
+    )
+    used = "" if used_by is None else f", ({_USED[used_by]}) AS used"
+    sql = q.sql(f"SELECT *{used} FROM ev_out")
+    return call.run(sql).sort("seq")

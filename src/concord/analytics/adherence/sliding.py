@@ -1,0 +1,219 @@
+"""CMA in sliding windows (AdhereR's ``CMA_sliding_window``, spec section 9)."""
+
+# SQL text here is assembled only from internal identifiers and numeric literals; no
+# user-supplied text reaches it (user columns are mapped to internal names first).
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from concord.analytics.adherence.cma import measure_number
+from concord.analytics.adherence.cma_sql import add_cma
+from concord.analytics.adherence.core import MED_GROUP_COLUMN, make_call
+from concord.analytics.adherence.dates import FIXED_UNIT_DAYS
+from concord.analytics.adherence.errors import AdherenceInputError
+from concord.analytics.adherence.inputs import EventSource
+from concord.analytics.adherence.plan import CarryOver, Query, add_gaps, add_to_day
+from concord.analytics.adherence.results import SlidingWindowResult
+
+__all__ = ["cma_sliding_window"]
+
+
+def _fixed_days(value: float, unit: str, argument: str) -> float:
+    if unit not in FIXED_UNIT_DAYS:
+        raise AdherenceInputError(
+            f"{argument}.unit must be one of {', '.join(FIXED_UNIT_DAYS)}, not {unit!r}",
+            column=argument,
+        )
+    return float(value) * FIXED_UNIT_DAYS[unit]
+
+
+def cma_sliding_window(
+    data: EventSource,
+    *,
+    cma_to_apply: str,
+    id_colname: str,
+    event_date_colname: str,
+    event_duration_colname: str,
+    event_daily_dose_colname: str | None = None,
+    medication_class_colname: str | None = None,
+    carry_only_for_same_medication: bool = False,
+    consider_dosage_change: bool = False,
+    followup_window_start: Any = 0,
+    followup_window_start_unit: str = "days",
+    followup_window_duration: Any = 730,
+    followup_window_duration_unit: str = "days",
+    observation_window_start: Any = 0,
+    observation_window_start_unit: str = "days",
+    observation_window_duration: Any = 730,
+    observation_window_duration_unit: str = "days",
+    sliding_window_start: float = 0,
+    sliding_window_start_unit: str = "days",
+    sliding_window_duration: float = 90,
+    sliding_window_duration_unit: str = "days",
+    sliding_window_step_duration: float = 30,
+    sliding_window_step_unit: str = "days",
+    sliding_window_no_steps: int | None = None,
+    date_format: str = "%m/%d/%Y",
+    medication_groups: str | Mapping[str, str] | None = None,
+    engine: Any = None,
+) -> SlidingWindowResult:
+    """A simple CMA in windows sliding over the observation window (``CMA_sliding_window``).
+
+    Per patient: ``start = add(os, sliding_window_start)``, ``wd`` the window duration in
+    days (fixed factors week = 7, month = 30, year = 365), ``span = (oe - start) - wd``; no
+    window when ``span < 0``. With a step ``s`` there are ``floor(span / s + 1)`` windows
+    (the tail of the observation window may stay uncovered, as in AdhereR); with
+    ``sliding_window_no_steps = n > 1``, ``s = clamp(span / (n - 1), 1, wd)`` and
+    ``floor(min(span / s + 1, span))`` windows. Window ``i`` is
+    ``[start + round((i - 1) s), that + round(wd)]``; the CMA runs on all the patient's
+    events with the original follow-up window and the window as observation window. Windows
+    where the CMA is undefined are kept with a missing value.
+
+    AdhereR: ``CMA_sliding_window(CMA.to.apply, data, ..., sliding.window.start,
+    sliding.window.start.unit, sliding.window.duration, sliding.window.duration.unit,
+    sliding.window.step.duration, sliding.window.step.unit, sliding.window.no.steps)``.
+    Reference: Dima & Dediu 2017.
+
+    Returns
+    -------
+    SlidingWindowResult
+        ``ID, window.ID, window.start, window.end, CMA``.
+    """
+    number = measure_number(cma_to_apply)
+    if number <= 4:
+        carry_only_for_same_medication = consider_dosage_change = False
+    width = _fixed_days(
+        sliding_window_duration, sliding_window_duration_unit, "sliding.window.duration"
+    )
+    step = _fixed_days(
+        sliding_window_step_duration, sliding_window_step_unit, "sliding.window.step"
+    )
+    if width <= 0 or (sliding_window_no_steps is None and step <= 0):
+        raise AdherenceInputError(
+            "sliding.window.duration and sliding.window.step.duration must be positive",
+            column="sliding.window.duration",
+        )
+    if sliding_window_no_steps is not None and sliding_window_no_steps < 1:
+        raise AdherenceInputError(
+            "sliding.window.no.steps must be at least 1", column="sliding.window.no.steps"
+        )
+    if sliding_window_start_unit not in FIXED_UNIT_DAYS:
+        raise AdherenceInputError(
+            f"sliding.window.start.unit {sliding_window_start_unit!r} is not a time unit",
+            column="sliding.window.start.unit",
+        )
+    call = make_call(
+        data,
+        id_colname=id_colname,
+        event_date_colname=event_date_colname,
+        event_duration_colname=event_duration_colname,
+        event_daily_dose_colname=event_daily_dose_colname,
+        medication_class_colname=medication_class_colname,
+        date_format=date_format,
+        followup_window_start=followup_window_start,
+        followup_window_start_unit=followup_window_start_unit,
+        followup_window_duration=followup_window_duration,
+        followup_window_duration_unit=followup_window_duration_unit,
+        observation_window_start=observation_window_start,
+        observation_window_start_unit=observation_window_start_unit,
+        observation_window_duration=observation_window_duration,
+        observation_window_duration_unit=observation_window_duration_unit,
+        medication_groups=medication_groups,
+        engine=engine,
+    )
+    call.patient_windows()
+    d = call.engine.dialect
+    q = Query(d)
+    shift = (
+        repr(
+            float(round(sliding_window_start * (7 if sliding_window_start_unit == "weeks" else 1)))
+        )
+        if sliding_window_start_unit in ("days", "weeks")
+        else str(round(sliding_window_start))
+    )
+    start = add_to_day(d, "os", shift, sliding_window_start_unit, constant=True)
+    wd = f"CAST({width!r} AS DOUBLE)"
+    q.add("sw_0", f"SELECT key, p, fs, fe, os, oe, {start} AS sstart FROM pw")
+    q.add("sw_1", f"SELECT *, (oe - sstart) - {wd} AS span FROM sw_0")
+    n = sliding_window_no_steps
+    if n is None:
+        step_sql, count_sql = f"CAST({step!r} AS DOUBLE)", f"span / CAST({step!r} AS DOUBLE) + 1"
+    elif n == 1:
+        step_sql, count_sql = "CAST(0 AS DOUBLE)", "CAST(1 AS DOUBLE)"
+    else:
+        step_sql = f"LEAST(GREATEST(span / {n - 1}, 1), {wd})"
+        count_sql = "LEAST(span / step + 1, span)"
+    q.add("sw_2", f"SELECT *, {step_sql} AS step FROM sw_1 WHERE span >= 0")
+    q.add("sw_3", f"SELECT *, floor({count_sql}) AS kk FROM sw_2")
+    q.add(
+        "sw_4",
+        f"SELECT key, p, fs, fe, sstart, step, {d.explode_range('kk')} AS uid "
+        "FROM sw_3 WHERE kk >= 1",
+    )
+    q.add(
+        "sw_5",
+        f"SELECT key, p, uid, fs, fe, sstart + {d.round_half_even('(uid - 1) * step')} AS os "
+        "FROM sw_4",
+    )
+    units = q.add(
+        "sw_units",
+        f"SELECT key, p, uid, fs, fe, os, os + {d.round_half_even(wd)} AS oe FROM sw_5",
+    )
+    if number == 9:
+        result = _add_cma9_shared_gaps(
+            q, units, carry_only_for_same_medication, consider_dosage_change
+        )
+    else:
+        result = add_cma(
+            q,
+            number,
+            units,
+            same_medication=carry_only_for_same_medication,
+            dosage_change=consider_dosage_change,
+        )
+    table = call.run(
+        q.sql(
+            f"SELECT u.key, u.uid, u.os, u.oe, r.cma FROM {units} u "
+            f"LEFT JOIN {result} r ON r.key = u.key AND r.uid = u.uid"
+        )
+    )
+    out = call.finish(table, date_columns=("os", "oe"))
+    columns = [
+        pl.col(call.prepared.id_colname),
+        pl.col("uid").cast(pl.Int64).alias("window.ID"),
+        pl.col("os").alias("window.start"),
+        pl.col("oe").alias("window.end"),
+        pl.col("cma").alias("CMA"),
+    ]
+    if call.groups is not None:
+        columns.append(pl.col(MED_GROUP_COLUMN))
+    return SlidingWindowResult(measure=f"CMA{number}", cma=out.select(columns))
+
+
+def _add_cma9_shared_gaps(q: Query, units: str, same_medication: bool, dose_change: bool) -> str:
+    """CMA9 in every window from one gap computation per patient.
+
+    CMA9's gaps use OW := FUW, and every window keeps the patient's FUW, so the per-event
+    supply ratios are the same for all windows; only the overlap with the window changes.
+    """
+    d = q.dialect
+    patients = q.add("sw9_units", "SELECT key, p, 1 AS uid, fs, fe, os, oe FROM pw")
+    g = add_gaps(
+        q, "sw9", patients, CarryOver(True, True, same_medication, dose_change), ow_is_fuw=True
+    )
+    term = (
+        "CASE WHEN g.iv > 0 THEN (1 - g.gap / g.iv) * "
+        "GREATEST(0, LEAST(g.d + g.iv, u.oe) - GREATEST(g.d, u.os)) ELSE 0 END"
+    )
+    return q.add(
+        "sw9_cma",
+        f"SELECT key, uid, CASE WHEN n_in > 0 THEN {d.ieee_div('num', 'oe - os')} END AS cma "
+        f"FROM (SELECT u.key, u.uid, MAX(u.os) AS os, MAX(u.oe) AS oe, SUM({term}) AS num, "
+        "SUM(CASE WHEN g.d <= u.oe THEN 1 ELSE 0 END) AS n_in "
+        f"FROM {units} u JOIN {g} g ON g.key = u.key GROUP BY u.key, u.uid) a",
+    )
