@@ -258,8 +258,9 @@ def from_questionnaire(resource: Mapping[str, Any]) -> Instrument:
         "references": meta.get("references")
         or [{"citation": f"Site-defined questionnaire {resource.get('url', source)}"}],
         "missing_rule_source": meta.get("missing_rule_source", "convention"),
-        "notes": meta.get("notes", ""),
     }
+    if meta.get("notes"):
+        mapping["notes"] = meta["notes"]
     if not restricted:
         if resource.get("language"):
             mapping["language"] = resource["language"]
