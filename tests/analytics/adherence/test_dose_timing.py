@@ -185,6 +185,21 @@ def test_confirmations_after_now_are_ignored() -> None:
     assert (result.doses_prescribed, result.doses_taken) == (1, 1)
 
 
+def test_a_dose_counts_once_its_window_has_closed() -> None:
+    # 08:00 dose, window ±60 min -> closes 09:00. At 08:30 (taken at 08:10) it is not yet
+    # counted; at 09:00 it is: 1 of 1, on time.
+    args: dict[str, Any] = {
+        "period_start": date(2024, 1, 1),
+        "period_end": date(2024, 1, 1),
+        "tz": BERLIN,
+    }
+    taken = [local(2024, 1, 1, 8, 10)]
+    early = dose_timing_adherence(taken, TWICE_DAILY, now=local(2024, 1, 1, 8, 30), **args)
+    assert (early.doses_prescribed, early.taking_adherence) == (0, None)
+    closed = dose_timing_adherence(taken, TWICE_DAILY, now=local(2024, 1, 1, 9), **args)
+    assert (closed.doses_prescribed, closed.timing_adherence) == (1, 1.0)
+
+
 def test_nothing_due_gives_no_ratios() -> None:
     result = dose_timing_adherence(
         [],

@@ -70,6 +70,16 @@ def test_regular_monthly_fills_are_adherent() -> None:
     assert row["adherent"] is True
 
 
+def test_pdc_exactly_at_the_threshold_is_adherent() -> None:
+    # [0, 200) + [250, 342) = 292 days; 292 / 365 = 0.8 exactly -> PDC >= 0.80 is adherent.
+    (row,) = pdc_rows([(1, day(0), 200), (1, day(250), 92)])
+    assert row["pdc"] == 0.8
+    assert row["adherent"] is True
+    # One day less: 291 / 365 = 0.797... -> not adherent.
+    (below,) = pdc_rows([(1, day(0), 200), (1, day(250), 91)])
+    assert below["adherent"] is False
+
+
 def test_supply_beyond_period_end_is_truncated() -> None:
     # [0, 90) + [300, 390) truncated at day 365 -> 90 + 65 = 155 -> 155 / 365
     (row,) = pdc_rows([(1, day(0), 90), (1, day(300), 90)])
