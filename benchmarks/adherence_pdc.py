@@ -12,7 +12,8 @@ process for each scenario and reports wall time and the child's peak resident me
 Synthetic data (one measurement year, 2023): each patient has 1-24 fills (uniform), the first
 on a day in [-30, 200) relative to 2023-01-01, days' supply 30 (60 %), 60 (20 %) or 90 (20 %),
 each refill due when the supply runs out plus a delay uniform in [-10, 30) days (early
-refills overlap and are shifted). Each fill has one of three classes (C10AA, C09AA, J05AR).
+refills overlap and are shifted). Each fill has one of three classes (C10AA, C09AA, J05AR),
+uniformly, and one of two drugs within its class.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ import polars as pl
 SCENARIOS = {
     "per_patient": {},
     "per_patient_and_class": {"class_col": "class", "antiretroviral": ["J05AR"]},
+    "per_patient_class_and_drug": {
+        "class_col": "class",
+        "drug_col": "drug",
+        "antiretroviral": ["J05AR"],
+    },
 }
 
 
@@ -51,7 +57,9 @@ def generate(patients: int, seed: int, path: Path) -> dict[str, int]:
     steps_before = np.cumsum(step) - step
     offset = steps_before - np.repeat(steps_before[starts], per_patient)
     day = np.repeat(first_day, per_patient) + offset
-    classes = np.array(["C10AA", "C09AA", "J05AR"])[rng.integers(0, 3, size=total)]
+    class_index = rng.integers(0, 3, size=total)
+    classes = np.array(["C10AA", "C09AA", "J05AR"])[class_index]
+    drugs = np.array(["a", "b"])[rng.integers(0, 2, size=total)]
     frame = pl.DataFrame(
         {
             "patient_id": ids,
@@ -61,6 +69,7 @@ def generate(patients: int, seed: int, path: Path) -> dict[str, int]:
             ).cast(pl.Date),
             "days_supply": supply,
             "class": classes,
+            "drug": np.char.add(classes, drugs),
         }
     )
     frame.write_parquet(path)
