@@ -70,9 +70,9 @@ def score_matrix(data: pl.DataFrame, columns: Sequence[str]) -> NDArray[np.float
     return matrix
 
 
-def sort_by_id(data: pl.DataFrame, id_var_name: str) -> pl.DataFrame:
-    """Rows ordered by the id column (suddengains re-sorts its outputs by id)."""
-    return data.sort(id_var_name, maintain_order=True)
+def id_order(data: pl.DataFrame, id_var_name: str) -> NDArray[np.int64]:
+    """Row positions ordering the data by id (ids are unique; suddengains sorts by id)."""
+    return data.get_column(id_var_name).arg_sort().to_numpy().astype(np.int64)
 
 
 def format_id(ids: pl.Series) -> pl.Series:

@@ -179,6 +179,7 @@ def sudden_gains_by_gain(
     for name in (tx_start_var_name, tx_end_var_name):
         if name not in data.columns:
             raise TrajectoryInputError("column not found in the data", column=name)
+        numeric_column(data, name)  # errors name the row as given, before sorting
     search = find_sudden_changes(data, id_var_name, sg_var_list, options)
     return _bysg_table(search, tx_start_var_name, tx_end_var_name, sg_measure_name)
 

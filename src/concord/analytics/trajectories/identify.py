@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from concord.analytics.trajectories._input import check_columns, score_matrix, sort_by_id
+from concord.analytics.trajectories._input import check_columns, id_order, score_matrix
 from concord.analytics.trajectories.criteria import (
     BoolArray,
     FloatArray,
@@ -53,8 +53,11 @@ def find_sudden_changes(
     """Check the input and evaluate every examinable interval (vectorised)."""
     settings = options.criteria()
     check_columns(data, id_var_name, sg_var_list)
-    ordered = sort_by_id(data, id_var_name)
-    scores = score_matrix(ordered, sg_var_list)
+    # parse before sorting so that errors name the row as given
+    scores = score_matrix(data, sg_var_list)
+    order = id_order(data, id_var_name)
+    ordered = data[order]
+    scores = scores[order]
     criteria = evaluate_intervals(scores, settings)
     labels = tuple(
         f"{n}to{n + 1}" for n in (options.session_number(int(p)) for p in criteria.pre_position)

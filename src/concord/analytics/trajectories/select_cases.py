@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from concord.analytics.trajectories._input import check_columns, score_matrix, sort_by_id
+from concord.analytics.trajectories._input import check_columns, id_order, score_matrix
 from concord.analytics.trajectories.errors import TrajectoryInputError
 
 SelectMethod = Literal["pattern", "min_sess"]
@@ -72,8 +72,10 @@ def select_cases(
     ``method = "min_sess", min_sess_num = 9`` (35 kept).
     """
     check_columns(data, id_var_name, sg_var_list)
-    ordered = sort_by_id(data, id_var_name)
-    observed = ~np.isnan(score_matrix(ordered, sg_var_list))
+    scores = score_matrix(data, sg_var_list)
+    order = id_order(data, id_var_name)
+    ordered = data[order]
+    observed = ~np.isnan(scores[order])
     if method == "pattern":
         selected = has_sudden_gain_pattern(observed)
     elif method == "min_sess":

@@ -1,0 +1,225 @@
+"""`concord trajectories ...` through the main Typer app (typer.testing.CliRunner)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from concord.cli.main import app
+
+DATA = Path(__file__).parent / "data"
+SGDATA = str(DATA / "sgdata.csv")
+BDI_1_12 = ",".join(f"bdi_s{i}" for i in range(1, 13))
+BY_ARGS = [
+    "--sg-var-list",
+    BDI_1_12,
+    "--sg-crit1-cutoff",
+    "7",
+    "--tx-start-var-name",
+    "bdi_s1",
+    "--tx-end-var-name",
+    "bdi_s12",
+    "--sg-measure-name",
+    "bdi",
+    "--compat",
+    "suddengains",
+]
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["trajectories", *args])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    ("reference", "args"),
+    [
+        (
+            "identify_sg_bdi_c7.csv",
+            ["identify-sg", SGDATA, "--sg-var-list", BDI_1_12, "--sg-crit1-cutoff", "7"],
+        ),
+        (
+            "identify_sg_bdi_c7_details.csv",
+            [
+                "identify-sg",
+                SGDATA,
+                "--sg-var-list",
+                BDI_1_12,
+                "--sg-crit1-cutoff",
+                "7",
+                "--crit123-details",
+                "true",
+            ],
+        ),
+        (
+            "identify_sl_bdi_c-7.csv",
+            ["identify-sl", SGDATA, "--sg-var-list", BDI_1_12, "--sg-crit1-cutoff", "-7"],
+        ),
+        (
+            "identify_sl_bdi_c-7_details.csv",
+            [
+                "identify-sl",
+                SGDATA,
+                "--sg-var-list",
+                BDI_1_12,
+                "--sg-crit1-cutoff",
+                "-7",
+                "--crit123-details",
+                "TRUE",
+            ],
+        ),
+        ("create_bysg_sg_c7.csv", ["create-bysg", SGDATA, *BY_ARGS]),
+        (
+            "create_byperson_sg_c7_first.csv",
+            ["create-byperson", SGDATA, *BY_ARGS, "--multiple-sg-select", "first"],
+        ),
+        (
+            "select_cases_pattern.csv",
+            ["select-cases", SGDATA, "--sg-var-list", BDI_1_12, "--return-id-lgl", "true"],
+        ),
+        (
+            "select_cases_min_sess9.csv",
+            [
+                "select-cases",
+                SGDATA,
+                "--sg-var-list",
+                BDI_1_12,
+                "--method",
+                "min_sess",
+                "--min-sess-num",
+                "9",
+                "--return-id-lgl",
+                "true",
+            ],
+        ),
+    ],
+)
+def test_cli_output_is_byte_identical_to_suddengains_reference(
+    tmp_path: Path, reference: str, args: list[str]
+) -> None:
+    out = tmp_path / "out.csv"
+    extra = [] if args[0] == "select-cases" or "--compat" in args else ["--compat", "suddengains"]
+    code, output = run(*args, *extra, "--out", str(out))
+    assert code == 0, output
+    assert out.read_bytes() == (DATA / reference).read_bytes()
+
+
+def test_cli_define_crit1_cutoff(tmp_path: Path) -> None:
+    out = tmp_path / "cut.csv"
+    code, output = run(
+        "define-crit1-cutoff", SGDATA, "--data-sd", "bdi_s0", "--reliability", "0.931",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, output
+    table = pl.read_csv(out)
+    assert table["reliable_change_value"][0] == pytest.approx(4.657030258154422, rel=1e-13)
+    code, output = run(
+        "define-crit1-cutoff", "--sd", "10.5", "--reliability", "0.931", "--out", str(out)
+    )
+    assert code == 0, output
+    assert pl.read_csv(out)["reliable_change_value"][0] == pytest.approx(7.645130685606359)
+
+
+def test_cli_default_mode_fixes_reversal_window(tmp_path: Path) -> None:
+    out = tmp_path / "bysg.csv"
+    columns = ",".join(f"x_s{i}" for i in range(1, 13))
+    args = [
+        "create-bysg", str(DATA / "edgecases_wide.csv"), "--sg-var-list", columns,
+        "--sg-crit1-cutoff", "7", "--tx-start-var-name", "x_s1", "--tx-end-var-name", "x_s12",
+        "--sg-measure-name", "x", "--out", str(out),
+    ]  # fmt: skip
+    assert run(*args)[0] == 0
+    default = pl.read_csv(out, null_values="NA").filter(pl.col("id") == 2)
+    assert run(*args, "--compat", "suddengains")[0] == 0
+    compat = pl.read_csv(out, null_values="NA").filter(pl.col("id") == 2)
+    assert default["sg_reversal"][0] == 1
+    assert compat["sg_reversal"][0] == 0
+
+
+def test_cli_bad_cell_names_row_and_column_and_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,a,b,c,d,e\n1,10,12,11,3,4\n2,10,12,eleven,3,4\n")
+    out = tmp_path / "out.csv"
+    code, output = run(
+        "identify-sg", str(bad), "--sg-var-list", "a,b,c,d,e", "--sg-crit1-cutoff", "7",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 1
+    assert "row 2, column 'c': 'eleven' is not a number (CSV line 3)" in output
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_cli_missing_column_and_bad_options(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    code, output = run(
+        "identify-sg", SGDATA, "--sg-var-list", "bdi_s1,bdi_s2,bdi_s3,bdi_s99",
+        "--sg-crit1-cutoff", "7", "--out", str(out),
+    )  # fmt: skip
+    assert code == 1
+    assert "column 'bdi_s99': column not found" in output
+    code, output = run(
+        "identify-sg", SGDATA, "--sg-var-list", BDI_1_12, "--sg-crit1-cutoff", "7",
+        "--sg-crit3", "maybe", "--out", str(out),
+    )  # fmt: skip
+    assert code == 2
+    assert "'maybe' is not true or false" in output
+    code, output = run(
+        "identify-sg", SGDATA, "--sg-var-list", BDI_1_12, "--sg-crit1-cutoff", "-7",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 1
+    assert "zero or positive" in output
+    assert not out.exists()
+
+
+def test_cli_no_gain_in_compat_mode_fails_cleanly(tmp_path: Path) -> None:
+    flat = tmp_path / "flat.csv"
+    flat.write_text("id,a,b,c,d,e\n1,10,10,10,10,10\n")
+    out = tmp_path / "out.csv"
+    args = [
+        "create-bysg", str(flat), "--sg-var-list", "a,b,c,d,e", "--sg-crit1-cutoff", "7",
+        "--tx-start-var-name", "a", "--tx-end-var-name", "e", "--sg-measure-name", "x",
+        "--out", str(out),
+    ]  # fmt: skip
+    code, output = run(*args, "--compat", "suddengains")
+    assert code == 1
+    assert "No sudden gains were identified." in output
+    assert not out.exists()
+    code, output = run(*args)
+    assert code == 0, output
+    assert pl.read_csv(out).height == 0
+
+
+def test_cli_criteria_switched_off_with_null(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    code, output = run(
+        "identify-sg", str(DATA / "edgecases_wide.csv"),
+        "--sg-var-list", ",".join(f"x_s{i}" for i in range(1, 13)),
+        "--sg-crit1-cutoff", "null", "--sg-crit2-pct", "null", "--crit123-details", "true",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, output
+    table = pl.read_csv(out, null_values="NA")
+    assert not any(c.startswith(("sg_crit1_", "sg_crit2_")) for c in table.columns)
+    # id 6: 28 -> 22 passes criterion 3 alone (6 > 2.776 * 0)
+    assert table.filter(pl.col("id") == 6)["sg_4to5"][0] == 1
+
+
+def test_cli_parquet_round_trip(tmp_path: Path) -> None:
+    source = tmp_path / "sgdata.parquet"
+    pl.read_csv(SGDATA, null_values="NA").write_parquet(source)
+    out = tmp_path / "out.parquet"
+    code, output = run(
+        "identify-sg", str(source), "--sg-var-list", BDI_1_12, "--sg-crit1-cutoff", "7",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, output
+    table = pl.read_parquet(out)
+    assert table.height == 43
+    assert int(table.select(pl.col("^sg_.*$")).sum().sum_horizontal()[0]) == 24
