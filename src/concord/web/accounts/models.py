@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -49,6 +50,21 @@ class User(AbstractUser):
             raise ValidationError({"discipline": _("A clinician needs a discipline.")})
         if self.role != Role.CLINICIAN and self.discipline:
             raise ValidationError({"discipline": _("Only clinicians have a discipline.")})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Only administrators enter the Django admin, and the role alone decides it.
+        self.is_staff = self.role == Role.ADMINISTRATOR
+        super().save(*args, **kwargs)
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        if self.is_active and self.role == Role.ADMINISTRATOR:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        if self.is_active and self.role == Role.ADMINISTRATOR:
+            return True
+        return super().has_module_perms(app_label)
 
     @property
     def is_staff_member(self) -> bool:

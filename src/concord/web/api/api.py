@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Query, Schema
+from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
 
@@ -155,7 +155,7 @@ def episode_sessions(request: HttpRequest, episode_id: int) -> Any:
           response={201: SessionOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
 @api_roles(*STAFF)
 def create_session(request: HttpRequest, episode_id: int, payload: SessionIn) -> Any:
-    return 201, services.create_session(_actor(request), episode_id, payload.dict())
+    return Status(201, services.create_session(_actor(request), episode_id, payload.dict()))
 
 
 @api.get("/sessions/{session_id}", response={200: SessionOut, 404: ErrorOut})

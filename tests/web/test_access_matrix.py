@@ -1,0 +1,182 @@
+"""Every page and API endpoint, every role, own versus other team: the exact status.
+
+The matrix must list every URL the project serves; adding a view without a row here (and
+without an access rule on the view) fails ``test_every_url_is_in_the_matrix``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from concord.web.api.api import api
+
+from .conftest import CAST_NAMES, Cast
+
+ANON_PAGE = 302  # pages send unknown people to sign in
+ALL_404 = dict.fromkeys(CAST_NAMES, 404)
+
+
+def statuses(default: int, anonymous: int = ANON_PAGE, **overrides: int) -> dict[str, int]:
+    table = dict.fromkeys(CAST_NAMES, default)
+    table["anonymous"] = anonymous
+    table.update(overrides)
+    return table
+
+
+# url name → (arguments from the cast, expected status by person)
+PAGES: dict[str, tuple[Callable[[Cast], dict[str, Any]], dict[str, int]]] = {
+    "home": (lambda c: {}, statuses(302, supporter=200)),
+    "healthz": (lambda c: {}, statuses(200, anonymous=200)),
+    "accounts:login": (lambda c: {}, statuses(200, anonymous=200)),
+    "accounts:logout": (lambda c: {}, statuses(405, anonymous=405)),  # POST only
+    "accounts:two_factor": (lambda c: {}, statuses(200)),
+    "clinic:caseload": (lambda c: {}, statuses(404, clin_a=200, colleague_a=200, clin_b=200, sup_a=200, sup_b=200)),
+    "clinic:patient_new": (lambda c: {}, statuses(404, clin_a=200, colleague_a=200, clin_b=200)),
+    "clinic:patient": (lambda c: {"patient_id": c.patient_a.pk},
+                       statuses(404, clin_a=200, colleague_a=200, sup_a=200)),
+    "clinic:session_new": (lambda c: {"episode_id": c.episode_a.pk}, statuses(404, clin_a=200, colleague_a=200)),
+    "clinic:session_edit": (lambda c: {"session_id": c.session_a.pk}, statuses(404, clin_a=200, colleague_a=200)),
+    "clinic:observer_sessions": (lambda c: {}, statuses(404, observer_a=200, observer_b=200)),
+    "clinic:portal": (lambda c: {}, statuses(404, patient_a=200, patient_b=200)),
+    "audit:events": (lambda c: {}, statuses(404, admin=200)),
+    "admin:index": (lambda c: {}, statuses(404, admin=200)),
+}
+
+# Admin URLs are generated per model; a sample stands for them, and the coverage test
+# checks that every admin view is wrapped by the administrator-only rule.
+ADMIN_SAMPLE = ["admin:accounts_user_changelist", "admin:clinic_careteam_changelist",
+                "admin:audit_auditevent_changelist", "admin:jobs_job_changelist"]
+
+
+def client_for(cast: Cast, name: str) -> Client:
+    client = Client()
+    if name != "anonymous":
+        client.force_login(cast.users[name])
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", sorted(PAGES))
+def test_page_access(cast: Cast, url_name: str) -> None:
+    kwargs_of, expected = PAGES[url_name]
+    url = reverse(url_name, kwargs=kwargs_of(cast))
+    observed = {name: client_for(cast, name).get(url).status_code for name in CAST_NAMES}
+    assert observed == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", ADMIN_SAMPLE)
+def test_admin_pages_are_for_administrators_only(cast: Cast, url_name: str) -> None:
+    url = reverse(url_name)
+    observed = {name: client_for(cast, name).get(url).status_code for name in CAST_NAMES}
+    assert observed == statuses(404, admin=200)
+
+
+@pytest.mark.django_db
+def test_other_team_records_are_404_like_missing_ones(cast: Cast) -> None:
+    client = client_for(cast, "clin_a")
+    other = client.get(reverse("clinic:patient", kwargs={"patient_id": cast.patient_b.pk}))
+    missing = client.get(reverse("clinic:patient", kwargs={"patient_id": 999999}))
+    assert other.status_code == missing.status_code == 404
+    assert other.content == missing.content  # no hint that the record exists
+
+
+def _walk(patterns: list[Any], namespace: str = "") -> list[tuple[str, Any]]:
+    found = []
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            found.extend(_walk(entry.url_patterns, inner))
+        elif isinstance(entry, URLPattern):
+            found.append((f"{namespace}{entry.name}", entry.callback))
+    return found
+
+
+def test_every_url_is_in_the_matrix() -> None:
+    names = _walk(get_resolver().url_patterns)
+    unlisted = []
+    for name, callback in names:
+        if name.startswith("admin:"):
+            continue
+        if name.startswith("api:"):
+            continue  # the API is covered operation by operation below
+        if name not in PAGES:
+            unlisted.append(name)
+        assert getattr(callback, "access_rule", None), f"view {name} declares no access rule"
+    assert unlisted == []
+
+
+def test_every_admin_view_goes_through_the_administrator_rule() -> None:
+    from concord.web.admin_site import ConcordAdminSite
+
+    admin_views = [(n, c) for n, c in _walk(get_resolver().url_patterns) if n.startswith("admin:")]
+    assert len(admin_views) > 20
+    for name, callback in admin_views:
+        if name in ("admin:login", "admin:logout"):
+            continue  # login redirects to Concord's sign-in; logout only ends a session
+        # AdminSite.get_urls and ModelAdmin.get_urls wrap each view so that it runs through admin_view(), which
+        # ConcordAdminSite overrides with the administrator-only rule.
+        site = getattr(callback, "admin_site", None) or getattr(
+            getattr(callback, "model_admin", None), "admin_site", None
+        )
+        guarded = getattr(callback, "access_rule", None) == "roles:administrator"
+        assert guarded or isinstance(site, ConcordAdminSite), name
+
+
+# ---------------------------------------------------------------- the API
+
+API_ANON = 401
+STAFF_A = {"clin_a": 200, "colleague_a": 200, "sup_a": 200}
+
+# (method, path template, body) → expected status by person; {p}, {e}, {s} are team A's
+# patient, episode and session.
+API: dict[tuple[str, str], tuple[dict[str, Any] | None, dict[str, int]]] = {
+    ("GET", "/api/v1/me"): (None, statuses(200, anonymous=API_ANON)),
+    ("GET", "/api/v1/patients"): (None, statuses(404, anonymous=API_ANON, clin_a=200, colleague_a=200,
+                                                   clin_b=200, sup_a=200, sup_b=200)),
+    ("GET", "/api/v1/patients/{p}"): (None, statuses(404, anonymous=API_ANON, **STAFF_A)),
+    ("GET", "/api/v1/patients/{p}/episodes"): (None, statuses(404, anonymous=API_ANON, **STAFF_A)),
+    ("GET", "/api/v1/episodes/{e}"): (None, statuses(404, anonymous=API_ANON, **STAFF_A)),
+    ("GET", "/api/v1/episodes/{e}/sessions"): (None, statuses(404, anonymous=API_ANON, **STAFF_A)),
+    ("POST", "/api/v1/episodes/{e}/sessions"): (
+        {"scheduled_at": "2030-01-01T10:00", "status": "scheduled"},
+        statuses(404, anonymous=API_ANON, clin_a=201, colleague_a=201, sup_a=403),
+    ),
+    ("GET", "/api/v1/sessions/{s}"): (None, statuses(404, anonymous=API_ANON, **STAFF_A)),
+    ("PATCH", "/api/v1/sessions/{s}"): (
+        {"note": "Updated."}, statuses(404, anonymous=API_ANON, clin_a=200, colleague_a=200, sup_a=403),
+    ),
+    ("GET", "/api/v1/openapi.json"): (None, statuses(200, anonymous=200)),
+    ("GET", "/api/v1/docs"): (None, statuses(200, anonymous=200)),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", sorted(API), ids=lambda k: f"{k[0]} {k[1]}")
+def test_api_access(cast: Cast, key: tuple[str, str]) -> None:
+    method, template = key
+    body, expected = API[key]
+    path = template.format(p=cast.patient_a.pk, e=cast.episode_a.pk, s=cast.session_a.pk)
+    observed = {}
+    for name in CAST_NAMES:
+        headers = {} if name == "anonymous" else {"Authorization": f"Bearer {cast.token(name)}"}
+        response = Client().generic(method, path, data=__import__("json").dumps(body) if body else "",
+                                    content_type="application/json", headers=headers)
+        observed[name] = response.status_code
+    assert observed == expected
+
+
+def test_every_api_operation_is_in_the_matrix_with_an_access_rule() -> None:
+    listed = {(m, t.replace("{p}", "{patient_id}").replace("{e}", "{episode_id}").replace("{s}", "{session_id}"))
+              for m, t in API}
+    for _prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    assert (method, "/api/v1" + path) in listed, f"{method} {path} is not in the matrix"
+                    assert getattr(operation.view_func, "access_rule", None), f"{method} {path} has no rule"
