@@ -1,0 +1,78 @@
+"""Helpers shared by the adherence tests: data paths and AdhereR-table comparison."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import polars as pl
+
+DATA = Path(__file__).parent / "data"
+REFERENCE = DATA / "reference"
+
+MED_EVENTS_COLUMNS = {
+    "id_colname": "PATIENT_ID",
+    "event_date_colname": "DATE",
+    "event_duration_colname": "DURATION",
+    "date_format": "%Y-%m-%d",
+}
+WITH_DOSE_AND_CLASS = {
+    **MED_EVENTS_COLUMNS,
+    "event_daily_dose_colname": "PERDAY",
+    "medication_class_colname": "CATEGORY",
+}
+DEFAULT_WINDOWS = {
+    "followup_window_start": 0,
+    "followup_window_duration": 730,
+    "observation_window_start": 182,
+    "observation_window_duration": 365,
+}
+
+
+def med_events() -> pl.DataFrame:
+    return pl.read_csv(DATA / "med_events.csv")
+
+
+def edge_events() -> pl.DataFrame:
+    return pl.read_csv(DATA / "edge_events.csv")
+
+
+def read_reference(name: str) -> pl.DataFrame:
+    """A reference table with every cell as the text AdhereR wrote."""
+    return pl.read_csv(REFERENCE / name, infer_schema=False)
+
+
+def _same(mine: object, text: str | None) -> bool:
+    if text is None or text == "NA":
+        return mine is None
+    if mine is None:
+        return False
+    if isinstance(mine, bool):
+        return text == ("TRUE" if mine else "FALSE")
+    if isinstance(mine, dt.date):
+        return mine.isoformat() == text
+    if isinstance(mine, int | float):
+        expected = float(text)
+        value = float(mine)
+        if math.isnan(expected) or math.isnan(value):
+            return math.isnan(expected) and math.isnan(value)
+        if math.isinf(expected) or math.isinf(value):
+            return expected == value
+        return math.isclose(value, expected, rel_tol=1e-9, abs_tol=1e-12)
+    return str(mine) == text
+
+
+def assert_matches_reference(mine: pl.DataFrame, name: str) -> None:
+    """Same columns, same rows in the same order, values equal to rel. tolerance 1e-9."""
+    reference = read_reference(name)
+    assert mine.columns == reference.columns
+    assert mine.height == reference.height
+    for column in reference.columns:
+        ours = mine.get_column(column).to_list()
+        theirs = reference.get_column(column).to_list()
+        bad = [i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if not _same(a, b)]
+        assert not bad, (
+            f"{name}: column {column!r} differs in {len(bad)} rows, first "
+            f"row {bad[0] + 1}: ours {ours[bad[0]]!r}, AdhereR {theirs[bad[0]]!r}"
+        )
