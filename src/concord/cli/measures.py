@@ -62,12 +62,26 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def read_csv(path: Path, *, as_text: bool = False) -> pl.DataFrame:
-    """Read a CSV (``NA`` and empty cells are missing); errors name the file."""
+def read_csv(path: Path, *, as_text: bool = False, numeric: Iterable[str] = ()) -> pl.DataFrame:
+    """Read a CSV (``NA`` and empty cells are missing); errors name the file.
+
+    With ``as_text`` every column is read as text, except the ``numeric`` columns, which are
+    first tried as numbers (fast path); if that fails, everything is read as text so that the
+    scoring core can name the offending row and column.
+    """
     if not Path(path).is_file():
         raise fail(f"{path}: no such file")
     try:
-        return pl.read_csv(path, null_values=["NA", ""], infer_schema=not as_text)
+        if as_text:
+            try:
+                header = pl.read_csv(path, n_rows=0, infer_schema=False).columns
+                overrides = {name: pl.Float64 for name in numeric if name in header}
+                return pl.read_csv(
+                    path, null_values=["NA", ""], infer_schema=False, schema_overrides=overrides
+                )
+            except pl.exceptions.ComputeError:
+                return pl.read_csv(path, null_values=["NA", ""], infer_schema=False)
+        return pl.read_csv(path, null_values=["NA", ""])
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
         raise fail(f"{path}: cannot read CSV ({exc})") from exc
 
@@ -87,7 +101,7 @@ def score(
         spec = get_instrument(instrument)
     except InstrumentError as exc:
         raise fail(str(exc)) from exc
-    table = read_csv(responses, as_text=True)
+    table = read_csv(responses, as_text=True, numeric=spec.item_ids)
     keep = [c for c in table.columns if c not in spec.item_ids]
     try:
         scores = score_table(spec, table, keep=keep)

@@ -5,7 +5,8 @@ Public-domain instruments (PHQ-9, GAD-7, BARS) ship their English text; restrict
 structure and scoring only and get their wording from a site-installed text pack.
 """
 
-from concord.analytics.instruments.fhir import from_questionnaire, to_questionnaire
+from typing import TYPE_CHECKING, Any
+
 from concord.analytics.instruments.loader import instrument_from_mapping, load_instrument_file
 from concord.analytics.instruments.model import (
     Band,
@@ -48,6 +49,19 @@ from concord.analytics.instruments.textpacks import (
     load_text,
     read_text_pack,
 )
+
+if TYPE_CHECKING:
+    from concord.analytics.instruments.fhir import from_questionnaire, to_questionnaire
+
+
+def __getattr__(name: str) -> Any:
+    # The FHIR models are slow to import; load them only when the conversion is used.
+    if name in ("from_questionnaire", "to_questionnaire"):
+        from concord.analytics.instruments import fhir
+
+        return getattr(fhir, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Band",
