@@ -22,7 +22,6 @@ MODE = env_choice("CONCORD_MODE", "development", ("development", "demo", "produc
 PRODUCTION = MODE == "production"
 DEBUG = env_bool("CONCORD_DEBUG", MODE == "development")
 DATA_DIR = Path(env_str("CONCORD_DATA_DIR", str(Path.cwd() / "var"))).resolve()
-TESTING = env_bool("CONCORD_TESTING", False)
 
 
 def _secret_key() -> str:
