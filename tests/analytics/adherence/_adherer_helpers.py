@@ -44,10 +44,17 @@ def read_reference(name: str) -> pl.DataFrame:
 
 
 def _same(mine: object, text: str | None) -> bool:
+    if isinstance(mine, str) and mine == text:
+        return True
     if text is None or text == "NA":
         return mine is None
     if mine is None:
         return False
+    if isinstance(mine, str) and mine != text:
+        try:  # a number read back from a written CSV
+            return _same(float(mine), text)
+        except ValueError:
+            return False
     if isinstance(mine, bool):
         return text == ("TRUE" if mine else "FALSE")
     if isinstance(mine, dt.date):
