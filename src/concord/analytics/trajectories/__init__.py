@@ -7,6 +7,22 @@ and alliance rupture / repair signals. Framework-free: numpy, scipy and polars.
 
 from __future__ import annotations
 
+from concord.analytics.trajectories.alliance import (
+    AllianceSignalSettings,
+    alliance_events_table,
+    detect_alliance_signals,
+    session_changes_table,
+)
+from concord.analytics.trajectories.alliance_events import (
+    AllianceDrop,
+    AllianceEvent,
+    AllianceSignals,
+    DetectionGuard,
+    LowAlliance,
+    RuptureRepairEpisode,
+    SessionChange,
+    SuddenAllianceChange,
+)
 from concord.analytics.trajectories.by_gain import (
     MULTIPLE_SELECT,
     sudden_gains_by_gain,
@@ -30,18 +46,30 @@ from concord.analytics.trajectories.settings import SuddenChangeOptions
 
 __all__ = [
     "MULTIPLE_SELECT",
+    "AllianceDrop",
+    "AllianceEvent",
+    "AllianceSignalSettings",
+    "AllianceSignals",
     "Crit1Cutoff",
+    "DetectionGuard",
+    "LowAlliance",
     "NoSuddenChangesError",
+    "RuptureRepairEpisode",
+    "SessionChange",
+    "SuddenAllianceChange",
     "SuddenChangeOptions",
     "SuddenChangeSearch",
     "TrajectoryInputError",
+    "alliance_events_table",
     "crit3_critical_value",
     "define_crit1_cutoff",
+    "detect_alliance_signals",
     "find_sudden_changes",
     "identify_sudden_gains",
     "identify_sudden_losses",
     "interval_statistics",
     "select_cases",
+    "session_changes_table",
     "sudden_gains_by_gain",
     "sudden_gains_by_person",
 ]
