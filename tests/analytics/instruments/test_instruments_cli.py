@@ -31,6 +31,7 @@ def test_score_writes_one_row_per_administration(tmp_path: Path) -> None:
     assert scores["administration"].to_list() == ["A", "B", "C"]
     assert scores["total"].to_list() == [13.0, 9.0, None]
     assert scores["total_status"].to_list() == ["complete", "prorated", "not_scorable"]
+    assert scores["total_reason"].to_list() == [None, None, "too_many_missing"]
     assert scores["total_band"].to_list() == ["moderate", "mild", None]
     assert scores["flag_safety_item9"].to_list() == [True, False, False]
     assert "safety_item9 (safety): 1 of 3" in result.output

@@ -214,12 +214,14 @@ def test_score_table_matches_single_scoring_and_keeps_columns() -> None:
         "administration",
         "total",
         "total_status",
+        "total_reason",
         "total_band",
         "flag_safety_item9",
     ]
     assert scores["total"].to_list() == [27.0, 9.0, None]
     assert scores["total_status"].to_list() == ["complete", "complete", "not_scorable"]
     assert scores["total_band"].to_list() == ["severe", "mild", None]
+    assert scores["total_reason"].to_list() == [None, None, "no_answers"]
     assert scores["flag_safety_item9"].to_list() == [True, True, False]
 
 
@@ -238,6 +240,7 @@ def test_score_table_equals_score_response_on_random_waisr_with_gaps() -> None:
                 None if expected.value is None else pytest.approx(expected.value)
             )
             assert scores[f"{scale.code}_status"][row] == expected.status
+            assert scores[f"{scale.code}_reason"][row] == expected.reason
 
 
 def test_score_table_errors_name_row_and_column() -> None:

@@ -242,7 +242,8 @@ def score_table(
     -------
     polars.DataFrame
         ``keep`` columns, then per scale ``<scale>`` (Float64, null if not scorable),
-        ``<scale>_status`` (complete / prorated / not_scorable), ``<scale>_band`` for scales
+        ``<scale>_status`` (complete / prorated / not_scorable), ``<scale>_reason`` (null, or
+        ``no_answers`` / ``too_many_missing`` when not scorable), ``<scale>_band`` for scales
         with bands, then ``<difference>`` columns, and ``flag_<code>`` booleans.
     """
     for name in (*instrument.item_ids, *keep):
@@ -268,8 +269,15 @@ def score_table(
     columns: list[pl.Series] = [table.get_column(name) for name in keep]
     for scale in instrument.scales:
         columns.append(pl.Series(scale.code, result.values[scale.code]).fill_nan(None))
+        status = result.status[scale.code]
         status_names = pl.Series(f"{scale.code}_status", STATUS_CODES, dtype=pl.String)
-        columns.append(status_names.gather(result.status[scale.code]))
+        columns.append(status_names.gather(status))
+        # reason: null when scorable, else no_answers / too_many_missing
+        reason_index = np.where(status == 2, np.where(result.n_answered[scale.code] == 0, 1, 2), 0)
+        reason_names = [None, "no_answers", "too_many_missing"]
+        columns.append(
+            pl.Series(f"{scale.code}_reason", reason_names, dtype=pl.String).gather(reason_index)
+        )
         if scale.code in result.bands:
             band_names = [None, *(band.code for band in scale.bands)]
             names = pl.Series(f"{scale.code}_band", band_names, dtype=pl.String)
