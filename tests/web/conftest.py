@@ -63,7 +63,9 @@ ROLES = {
 CAST_NAMES = [*ROLES, "anonymous"]
 
 
-def make_session(episode: CareEpisode, when: datetime, status: str = "attended", **extra: object) -> CareSession:
+def make_session(
+    episode: CareEpisode, when: datetime, status: str = "attended", **extra: object
+) -> CareSession:
     return CareSession.objects.create(episode=episode, scheduled_at=when, status=status, **extra)
 
 
@@ -78,8 +80,12 @@ def cast(db: None) -> Cast:
     users = {}
     for name, (role, discipline) in ROLES.items():
         users[name] = User.objects.create_user(
-            username=name, password="a long test password", role=role, discipline=discipline,
-            first_name=name.split("_")[0].title(), last_name=name.split("_")[-1].upper(),
+            username=name,
+            password="a long test password",
+            role=role,
+            discipline=discipline,
+            first_name=name.split("_")[0].title(),
+            last_name=name.split("_")[-1].upper(),
             is_staff=role == Role.ADMINISTRATOR,
         )
     org = Organisation.objects.create(name="Test health")
@@ -90,17 +96,39 @@ def cast(db: None) -> Cast:
         TeamMembership.objects.create(team=team, user=users[name])
     Supervision.objects.create(supervisor=users["sup_a"], supervisee=users["clin_a"])
     Supervision.objects.create(supervisor=users["sup_b"], supervisee=users["clin_b"])
-    patient_a = Patient.objects.create(clinic=clinic, account=users["patient_a"], given_name="Ada",
-                                       family_name="Alpha", date_of_birth=date(1980, 1, 2))
-    patient_b = Patient.objects.create(clinic=clinic, account=users["patient_b"], given_name="Bea",
-                                       family_name="Beta", date_of_birth=date(1975, 5, 6))
+    patient_a = Patient.objects.create(
+        clinic=clinic,
+        account=users["patient_a"],
+        given_name="Ada",
+        family_name="Alpha",
+        date_of_birth=date(1980, 1, 2),
+    )
+    patient_b = Patient.objects.create(
+        clinic=clinic,
+        account=users["patient_b"],
+        given_name="Bea",
+        family_name="Beta",
+        date_of_birth=date(1975, 5, 6),
+    )
     start = timezone.localdate() - timedelta(days=60)
-    episode_a = CareEpisode.objects.create(patient=patient_a, team=team_a, reason="Depression",
-                                           started_on=start, lead_clinician=users["clin_a"])
-    episode_b = CareEpisode.objects.create(patient=patient_b, team=team_b, reason="Back pain",
-                                           started_on=start, lead_clinician=users["clin_b"])
+    episode_a = CareEpisode.objects.create(
+        patient=patient_a,
+        team=team_a,
+        reason="Depression",
+        started_on=start,
+        lead_clinician=users["clin_a"],
+    )
+    episode_b = CareEpisode.objects.create(
+        patient=patient_b,
+        team=team_b,
+        reason="Back pain",
+        started_on=start,
+        lead_clinician=users["clin_b"],
+    )
     now = timezone.now()
     session_a = make_session(episode_a, now - timedelta(days=7), note="Talked about sleep.")
     session_b = make_session(episode_b, now - timedelta(days=7), note="Exercises reviewed.")
     ObserverAssignment.objects.create(session=session_a, observer=users["observer_a"])
-    return Cast(users, patient_a, patient_b, episode_a, episode_b, session_a, session_b, team_a, team_b)
+    return Cast(
+        users, patient_a, patient_b, episode_a, episode_b, session_a, session_b, team_a, team_b
+    )

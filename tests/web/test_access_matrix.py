@@ -35,12 +35,23 @@ PAGES: dict[str, tuple[Callable[[Cast], dict[str, Any]], dict[str, int]]] = {
     "accounts:login": (lambda c: {}, statuses(200, anonymous=200)),
     "accounts:logout": (lambda c: {}, statuses(405, anonymous=405)),  # POST only
     "accounts:two_factor": (lambda c: {}, statuses(200)),
-    "clinic:caseload": (lambda c: {}, statuses(404, clin_a=200, colleague_a=200, clin_b=200, sup_a=200, sup_b=200)),
+    "clinic:caseload": (
+        lambda c: {},
+        statuses(404, clin_a=200, colleague_a=200, clin_b=200, sup_a=200, sup_b=200),
+    ),
     "clinic:patient_new": (lambda c: {}, statuses(404, clin_a=200, colleague_a=200, clin_b=200)),
-    "clinic:patient": (lambda c: {"patient_id": c.patient_a.pk},
-                       statuses(404, clin_a=200, colleague_a=200, sup_a=200)),
-    "clinic:session_new": (lambda c: {"episode_id": c.episode_a.pk}, statuses(404, clin_a=200, colleague_a=200)),
-    "clinic:session_edit": (lambda c: {"session_id": c.session_a.pk}, statuses(404, clin_a=200, colleague_a=200)),
+    "clinic:patient": (
+        lambda c: {"patient_id": c.patient_a.pk},
+        statuses(404, clin_a=200, colleague_a=200, sup_a=200),
+    ),
+    "clinic:session_new": (
+        lambda c: {"episode_id": c.episode_a.pk},
+        statuses(404, clin_a=200, colleague_a=200),
+    ),
+    "clinic:session_edit": (
+        lambda c: {"session_id": c.session_a.pk},
+        statuses(404, clin_a=200, colleague_a=200),
+    ),
     "clinic:observer_sessions": (lambda c: {}, statuses(404, observer_a=200, observer_b=200)),
     "clinic:portal": (lambda c: {}, statuses(404, patient_a=200, patient_b=200)),
     "audit:events": (lambda c: {}, statuses(404, admin=200)),
@@ -49,8 +60,12 @@ PAGES: dict[str, tuple[Callable[[Cast], dict[str, Any]], dict[str, int]]] = {
 
 # Admin URLs are generated per model; a sample stands for them, and the coverage test
 # checks that every admin view is wrapped by the administrator-only rule.
-ADMIN_SAMPLE = ["admin:accounts_user_changelist", "admin:clinic_careteam_changelist",
-                "admin:audit_auditevent_changelist", "admin:jobs_job_changelist"]
+ADMIN_SAMPLE = [
+    "admin:accounts_user_changelist",
+    "admin:clinic_careteam_changelist",
+    "admin:audit_auditevent_changelist",
+    "admin:jobs_job_changelist",
+]
 
 
 def client_for(cast: Cast, name: str) -> Client:
@@ -119,8 +134,9 @@ def test_every_admin_view_goes_through_the_administrator_rule() -> None:
     for name, callback in admin_views:
         if name in ("admin:login", "admin:logout"):
             continue  # login redirects to Concord's sign-in; logout only ends a session
-        # AdminSite.get_urls and ModelAdmin.get_urls wrap each view so that it runs through admin_view(), which
-        # ConcordAdminSite overrides with the administrator-only rule.
+        # AdminSite.get_urls and ModelAdmin.get_urls wrap each view so that it runs
+        # through admin_view(), which ConcordAdminSite overrides with the
+        # administrator-only rule.
         site = getattr(callback, "admin_site", None) or getattr(
             getattr(callback, "model_admin", None), "admin_site", None
         )
@@ -137,8 +153,12 @@ STAFF_A = {"clin_a": 200, "colleague_a": 200, "sup_a": 200}
 # patient, episode and session.
 API: dict[tuple[str, str], tuple[dict[str, Any] | None, dict[str, int]]] = {
     ("GET", "/api/v1/me"): (None, statuses(200, anonymous=API_ANON)),
-    ("GET", "/api/v1/patients"): (None, statuses(404, anonymous=API_ANON, clin_a=200, colleague_a=200,
-                                                   clin_b=200, sup_a=200, sup_b=200)),
+    ("GET", "/api/v1/patients"): (
+        None,
+        statuses(
+            404, anonymous=API_ANON, clin_a=200, colleague_a=200, clin_b=200, sup_a=200, sup_b=200
+        ),
+    ),
     ("GET", "/api/v1/patients/{p}"): (None, statuses(404, anonymous=API_ANON, **STAFF_A)),
     ("GET", "/api/v1/patients/{p}/episodes"): (None, statuses(404, anonymous=API_ANON, **STAFF_A)),
     ("GET", "/api/v1/episodes/{e}"): (None, statuses(404, anonymous=API_ANON, **STAFF_A)),
@@ -149,7 +169,8 @@ API: dict[tuple[str, str], tuple[dict[str, Any] | None, dict[str, int]]] = {
     ),
     ("GET", "/api/v1/sessions/{s}"): (None, statuses(404, anonymous=API_ANON, **STAFF_A)),
     ("PATCH", "/api/v1/sessions/{s}"): (
-        {"note": "Updated."}, statuses(404, anonymous=API_ANON, clin_a=200, colleague_a=200, sup_a=403),
+        {"note": "Updated."},
+        statuses(404, anonymous=API_ANON, clin_a=200, colleague_a=200, sup_a=403),
     ),
     ("GET", "/api/v1/openapi.json"): (None, statuses(200, anonymous=200)),
     ("GET", "/api/v1/docs"): (None, statuses(200, anonymous=200)),
@@ -165,18 +186,34 @@ def test_api_access(cast: Cast, key: tuple[str, str]) -> None:
     observed = {}
     for name in CAST_NAMES:
         headers = {} if name == "anonymous" else {"Authorization": f"Bearer {cast.token(name)}"}
-        response = Client().generic(method, path, data=__import__("json").dumps(body) if body else "",
-                                    content_type="application/json", headers=headers)
+        response = Client().generic(
+            method,
+            path,
+            data=__import__("json").dumps(body) if body else "",
+            content_type="application/json",
+            headers=headers,
+        )
         observed[name] = response.status_code
     assert observed == expected
 
 
 def test_every_api_operation_is_in_the_matrix_with_an_access_rule() -> None:
-    listed = {(m, t.replace("{p}", "{patient_id}").replace("{e}", "{episode_id}").replace("{s}", "{session_id}"))
-              for m, t in API}
+    listed = {
+        (
+            m,
+            t.replace("{p}", "{patient_id}")
+            .replace("{e}", "{episode_id}")
+            .replace("{s}", "{session_id}"),
+        )
+        for m, t in API
+    }
     for _prefix, router in api._routers:
         for path, path_view in router.path_operations.items():
             for operation in path_view.operations:
                 for method in operation.methods:
-                    assert (method, "/api/v1" + path) in listed, f"{method} {path} is not in the matrix"
-                    assert getattr(operation.view_func, "access_rule", None), f"{method} {path} has no rule"
+                    assert (method, "/api/v1" + path) in listed, (
+                        f"{method} {path} is not in the matrix"
+                    )
+                    assert getattr(operation.view_func, "access_rule", None), (
+                        f"{method} {path} has no rule"
+                    )

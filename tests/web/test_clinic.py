@@ -37,8 +37,13 @@ def test_caseload_row_values(cast: Cast) -> None:
     episode = cast.episode_a
     # session_a (attended, 7 days ago) exists; add 2 attended, 1 no-show, 1 cancelled by
     # the patient, 1 cancelled by the clinic (not counted) and 2 future sessions.
-    for days, status in ((14, "attended"), (21, "attended"), (28, "no_show"),
-                         (35, "cancelled_by_patient"), (42, "cancelled_by_clinic")):
+    for days, status in (
+        (14, "attended"),
+        (21, "attended"),
+        (28, "no_show"),
+        (35, "cancelled_by_patient"),
+        (42, "cancelled_by_clinic"),
+    ):
         make_session(episode, now - timedelta(days=days), status)
     make_session(episode, now + timedelta(days=7), "scheduled")
     make_session(episode, now + timedelta(days=14), "scheduled")
@@ -54,16 +59,25 @@ def test_caseload_row_values(cast: Cast) -> None:
 
 @pytest.mark.django_db
 def test_caseload_sorting_and_closed_episodes(cast: Cast) -> None:
-    second = Patient.objects.create(clinic=cast.team_a.clinic, given_name="Zed", family_name="Zulu",
-                                    date_of_birth="1990-01-01")
-    ended = CareEpisode.objects.create(patient=second, team=cast.team_a, reason="Anxiety",
-                                       started_on=timezone.localdate() - timedelta(days=100),
-                                       status="ended", ended_on=timezone.localdate())
+    second = Patient.objects.create(
+        clinic=cast.team_a.clinic, given_name="Zed", family_name="Zulu", date_of_birth="1990-01-01"
+    )
+    ended = CareEpisode.objects.create(
+        patient=second,
+        team=cast.team_a,
+        reason="Anxiety",
+        started_on=timezone.localdate() - timedelta(days=100),
+        status="ended",
+        ended_on=timezone.localdate(),
+    )
     make_session(ended, timezone.now() - timedelta(days=50), "no_show")
     actor = web(cast, "clin_a")
     assert [r.patient_name for r in services.caseload(actor)] == ["Ada Alpha"]
     both = services.caseload(actor, include_closed=True, sort="attendance")
-    assert [(r.patient_name, r.attendance_rate) for r in both] == [("Zed Zulu", 0.0), ("Ada Alpha", 1.0)]
+    assert [(r.patient_name, r.attendance_rate) for r in both] == [
+        ("Zed Zulu", 0.0),
+        ("Ada Alpha", 1.0),
+    ]
     by_name_desc = services.caseload(actor, include_closed=True, sort="name", descending=True)
     assert [r.patient_name for r in by_name_desc] == ["Zed Zulu", "Ada Alpha"]
 
@@ -77,7 +91,9 @@ def test_supervisor_sees_only_supervisees_caseloads(cast: Cast) -> None:
     # Filtering by a clinician who is not a supervisee is refused without a hint.
     assert client.get("/caseload/", {"clinician": cast.users["clin_b"].pk}).status_code == 404
     page = client.get("/caseload/", {"clinician": cast.users["clin_a"].pk})
-    assert page.status_code == 200 and b"Ada Alpha" in page.content and b"Bea Beta" not in page.content
+    assert (
+        page.status_code == 200 and b"Ada Alpha" in page.content and b"Bea Beta" not in page.content
+    )
 
 
 @pytest.mark.django_db
@@ -97,23 +113,39 @@ def test_creating_a_patient_is_atomic_and_names_the_bad_fields(cast: Cast) -> No
     client = Client()
     client.force_login(cast.users["clin_a"])
     before = Patient.objects.count()
-    bad = client.post(reverse("clinic:patient_new"), {
-        "given_name": "New", "family_name": "Person", "date_of_birth": "2999-01-01",
-        "preferred_language": "en", "team": cast.team_b.pk,  # not the clinician's team
-        "reason": "", "started_on": "2026-01-01",
-    })
+    bad = client.post(
+        reverse("clinic:patient_new"),
+        {
+            "given_name": "New",
+            "family_name": "Person",
+            "date_of_birth": "2999-01-01",
+            "preferred_language": "en",
+            "team": cast.team_b.pk,  # not the clinician's team
+            "reason": "",
+            "started_on": "2026-01-01",
+        },
+    )
     assert bad.status_code == 400
     html = bad.content.decode()
     assert "The date of birth cannot be in the future." in html
     assert "Select a valid choice" in html  # team B is not offered to a team A clinician
     assert "This field is required." in html  # reason
     assert Patient.objects.count() == before
-    good = client.post(reverse("clinic:patient_new"), {
-        "given_name": "New", "family_name": "Person", "date_of_birth": "1999-01-01",
-        "preferred_language": "es", "channels": ["sms", "portal"], "team": cast.team_a.pk,
-        "reason": "Insomnia", "started_on": "2026-01-01", "interpreter_needed": "on",
-        "cultural_preferences": "Mornings are best for me.",
-    })
+    good = client.post(
+        reverse("clinic:patient_new"),
+        {
+            "given_name": "New",
+            "family_name": "Person",
+            "date_of_birth": "1999-01-01",
+            "preferred_language": "es",
+            "channels": ["sms", "portal"],
+            "team": cast.team_a.pk,
+            "reason": "Insomnia",
+            "started_on": "2026-01-01",
+            "interpreter_needed": "on",
+            "cultural_preferences": "Mornings are best for me.",
+        },
+    )
     assert good.status_code == 302
     patient = Patient.objects.get(given_name="New")
     assert patient.channels == ["sms", "portal"] and patient.interpreter_needed
@@ -128,15 +160,29 @@ def test_session_form_validation(cast: Cast) -> None:
     url = reverse("clinic:session_new", kwargs={"episode_id": cast.episode_a.pk})
     future = (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
     before = CareSession.objects.count()
-    response = client.post(url, {"scheduled_at": future, "duration_minutes": 2, "modality": "carrier pigeon",
-                                 "status": "attended"})
+    response = client.post(
+        url,
+        {
+            "scheduled_at": future,
+            "duration_minutes": 2,
+            "modality": "carrier pigeon",
+            "status": "attended",
+        },
+    )
     html = response.content.decode()
     assert response.status_code == 400
     assert "Ensure this value is greater than or equal to 5." in html
     assert "Select a valid choice. carrier pigeon is not one of the available choices." in html
     assert CareSession.objects.count() == before
-    ok = client.post(url, {"scheduled_at": future, "duration_minutes": 50, "modality": "telehealth",
-                           "status": "scheduled"})
+    ok = client.post(
+        url,
+        {
+            "scheduled_at": future,
+            "duration_minutes": 50,
+            "modality": "telehealth",
+            "status": "scheduled",
+        },
+    )
     assert ok.status_code == 302 and CareSession.objects.count() == before + 1
 
 
@@ -144,10 +190,19 @@ def test_session_form_validation(cast: Cast) -> None:
 def test_future_session_cannot_be_marked_attended(cast: Cast) -> None:
     future = (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
     with pytest.raises(services.FormInvalid) as raised:
-        services.create_session(web(cast, "clin_a"), cast.episode_a.pk,
-                                {"scheduled_at": future, "duration_minutes": 50, "modality": "phone",
-                                 "status": "attended"})
-    assert raised.value.errors == {"status": ["A session in the future cannot be marked as Attended."]}
+        services.create_session(
+            web(cast, "clin_a"),
+            cast.episode_a.pk,
+            {
+                "scheduled_at": future,
+                "duration_minutes": 50,
+                "modality": "phone",
+                "status": "attended",
+            },
+        )
+    assert raised.value.errors == {
+        "status": ["A session in the future cannot be marked as Attended."]
+    }
 
 
 @pytest.mark.django_db
@@ -158,8 +213,12 @@ def test_api_validation_errors_name_the_fields(cast: Cast) -> None:
     headers = {"Authorization": f"Bearer {secret}"}
     url = f"/api/v1/episodes/{cast.episode_a.pk}/sessions"
     before = CareSession.objects.count()
-    response = Client().post(url, data=json.dumps({"scheduled_at": "not a date", "modality": "fax"}),
-                             content_type="application/json", headers=headers)
+    response = Client().post(
+        url,
+        data=json.dumps({"scheduled_at": "not a date", "modality": "fax"}),
+        content_type="application/json",
+        headers=headers,
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["error"]["code"] == "invalid"
@@ -167,20 +226,33 @@ def test_api_validation_errors_name_the_fields(cast: Cast) -> None:
         "scheduled_at": ["Enter a valid date/time."],
         "modality": ["Select a valid choice. fax is not one of the available choices."],
     }
-    wrong_type = Client().post(url, data=json.dumps({"scheduled_at": "2030-01-01T10:00",
-                                                     "duration_minutes": "long"}),
-                               content_type="application/json", headers=headers)
+    wrong_type = Client().post(
+        url,
+        data=json.dumps({"scheduled_at": "2030-01-01T10:00", "duration_minutes": "long"}),
+        content_type="application/json",
+        headers=headers,
+    )
     assert wrong_type.status_code == 422
     assert list(wrong_type.json()["error"]["fields"]) == ["duration_minutes"]
     assert CareSession.objects.count() == before
-    created = Client().post(url, data=json.dumps({"scheduled_at": "2030-01-01T10:00"}),
-                            content_type="application/json", headers=headers)
+    created = Client().post(
+        url,
+        data=json.dumps({"scheduled_at": "2030-01-01T10:00"}),
+        content_type="application/json",
+        headers=headers,
+    )
     assert created.status_code == 201 and created.json()["status"] == "scheduled"
-    patched = Client().patch(f"/api/v1/sessions/{created.json()['id']}",
-                             data=json.dumps({"status": "cancelled_by_clinic", "note": "Clinic closed."}),
-                             content_type="application/json", headers=headers)
+    patched = Client().patch(
+        f"/api/v1/sessions/{created.json()['id']}",
+        data=json.dumps({"status": "cancelled_by_clinic", "note": "Clinic closed."}),
+        content_type="application/json",
+        headers=headers,
+    )
     assert patched.status_code == 200
-    assert (patched.json()["status"], patched.json()["note"]) == ("cancelled_by_clinic", "Clinic closed.")
+    assert (patched.json()["status"], patched.json()["note"]) == (
+        "cancelled_by_clinic",
+        "Clinic closed.",
+    )
 
 
 @pytest.mark.django_db

@@ -29,7 +29,7 @@ def test_every_variable_read_is_documented_and_every_documented_one_is_read() ->
 
 
 def test_malformed_values_name_the_variable() -> None:
-    with pytest.raises(ImproperlyConfigured, match="CONCORD_X=.*not a boolean"):
+    with pytest.raises(ImproperlyConfigured, match=r"CONCORD_X=.*not a boolean"):
         env_bool("CONCORD_X", False, environ={"CONCORD_X": "maybe"})
     with pytest.raises(ImproperlyConfigured, match="CONCORD_N='ten' is not an integer"):
         env_int("CONCORD_N", 1, environ={"CONCORD_N": "ten"})
@@ -49,8 +49,14 @@ def test_secret_from_file(tmp_path: Path) -> None:
         env_secret("CONCORD_S", environ={"CONCORD_S_FILE": str(tmp_path / "missing")})
 
 
-SAFE = {"production": True, "debug": False, "secret_key": GOOD_KEY, "secure_cookies": True,
-        "require_two_factor": True, "allowed_hosts": ["concord.example.org"]}
+SAFE = {
+    "production": True,
+    "debug": False,
+    "secret_key": GOOD_KEY,
+    "secure_cookies": True,
+    "require_two_factor": True,
+    "allowed_hosts": ["concord.example.org"],
+}
 
 
 def test_production_with_safe_settings_starts() -> None:
@@ -83,20 +89,39 @@ def test_production_process_refuses_to_start_with_debug(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    env = {"PATH": "/usr/bin:/bin", "CONCORD_MODE": "production", "CONCORD_DEBUG": "true",
-           "CONCORD_SECRET_KEY": GOOD_KEY, "CONCORD_ALLOWED_HOSTS": "x.example.org",
-           "CONCORD_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "concord.web.settings"}
-    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env,
-                            capture_output=True, text=True, timeout=60)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "CONCORD_MODE": "production",
+        "CONCORD_DEBUG": "true",
+        "CONCORD_SECRET_KEY": GOOD_KEY,
+        "CONCORD_ALLOWED_HOSTS": "x.example.org",
+        "CONCORD_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "concord.web.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "refuses to start in production mode" in result.stderr
     assert "concord.E001" in result.stderr
 
 
 def test_database_url_parsing() -> None:
-    pg = parse_database_url("postgres://me:p%40ss@db.local:6543/concord?sslmode=require", busy_timeout_ms=1)
+    pg = parse_database_url(
+        "postgres://me:p%40ss@db.local:6543/concord?sslmode=require", busy_timeout_ms=1
+    )
     assert (pg["ENGINE"], pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (
-        "django.db.backends.postgresql", "concord", "me", "p@ss", "db.local", "6543")
+        "django.db.backends.postgresql",
+        "concord",
+        "me",
+        "p@ss",
+        "db.local",
+        "6543",
+    )
     assert pg["OPTIONS"] == {"sslmode": "require"}
     lite = parse_database_url("sqlite:////srv/concord/db.sqlite3", busy_timeout_ms=1500)
     assert lite["NAME"] == "/srv/concord/db.sqlite3"

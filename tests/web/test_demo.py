@@ -18,10 +18,15 @@ TODAY = date(2026, 11, 21)
 
 def snapshot() -> list[tuple[object, ...]]:
     return list(
-        CareSession.objects.order_by("episode__patient__family_name", "episode__patient__given_name",
-                                     "scheduled_at")
-        .values_list("episode__patient__given_name", "episode__patient__family_name", "scheduled_at",
-                     "status", "modality")
+        CareSession.objects.order_by(
+            "episode__patient__family_name", "episode__patient__given_name", "scheduled_at"
+        ).values_list(
+            "episode__patient__given_name",
+            "episode__patient__family_name",
+            "scheduled_at",
+            "status",
+            "modality",
+        )
     )
 
 
@@ -32,7 +37,13 @@ def test_demo_clinic_is_realistic() -> None:
     clinicians = User.objects.filter(role=Role.CLINICIAN)
     assert clinicians.count() >= 5
     assert set(clinicians.values_list("discipline", flat=True)) == {
-        "psychiatry", "psychotherapy", "physiotherapy", "occupational_therapy", "pharmacy", "primary_care"}
+        "psychiatry",
+        "psychotherapy",
+        "physiotherapy",
+        "occupational_therapy",
+        "pharmacy",
+        "primary_care",
+    }
     assert User.objects.filter(role=Role.SUPERVISOR).count() == 1
     assert User.objects.filter(role=Role.OBSERVER).count() == 1
     statuses = Counter(CareSession.objects.values_list("status", flat=True))
@@ -41,7 +52,11 @@ def test_demo_clinic_is_realistic() -> None:
     episodes = Counter(CareEpisode.objects.values_list("status", flat=True))
     assert episodes["dropped_out"] > 0 and episodes["ended"] > 0 and episodes["active"] > 40
     # Dropped-out and ended episodes have no future sessions booked.
-    assert not CareSession.objects.filter(status="scheduled").exclude(episode__status="active").exists()
+    assert (
+        not CareSession.objects.filter(status="scheduled")
+        .exclude(episode__status="active")
+        .exists()
+    )
     assert User.objects.get(username="dr.okafor").check_password(DEMO_PASSWORD)
     # A second build leaves the clinic as it is.
     assert build_demo_clinic(TODAY, check_mode=False).created is False
@@ -60,10 +75,13 @@ def test_demo_clinic_is_deterministic() -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("mode", "sqlite"), [("development", True), ("production", True), ("demo", False)])
+@pytest.mark.parametrize(
+    ("mode", "sqlite"), [("development", True), ("production", True), ("demo", False)]
+)
 def test_demo_passwords_only_in_demo_mode_on_sqlite(mode: str, sqlite: bool) -> None:
-    with override_settings(MODE=mode, DATABASE_IS_SQLITE=sqlite), pytest.raises(
-        ImproperlyConfigured, match="only in demo mode"
+    with (
+        override_settings(MODE=mode, DATABASE_IS_SQLITE=sqlite),
+        pytest.raises(ImproperlyConfigured, match="only in demo mode"),
     ):
         build_demo_clinic(TODAY)
     assert not Patient.objects.exists()

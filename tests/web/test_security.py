@@ -23,7 +23,8 @@ def sign_in(client: Client, username: str, password: str = PASSWORD, token: str 
 
 
 def current_code(device: TOTPDevice) -> str:
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    return f"{code:0{device.digits}d}"
 
 
 @pytest.mark.django_db
@@ -78,7 +79,11 @@ def test_csrf_is_enforced_on_sign_in(cast: Cast) -> None:
 def test_security_headers_and_csp(cast: Cast) -> None:
     response = Client().get(LOGIN)
     csp = response["Content-Security-Policy"]
-    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert (
+        "default-src 'self'" in csp
+        and "script-src 'self'" in csp
+        and "frame-ancestors 'none'" in csp
+    )
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
@@ -106,8 +111,10 @@ def test_staff_must_set_up_two_factor_before_seeing_patients(cast: Cast) -> None
     device = TOTPDevice.objects.get(user=cast.users["clin_a"], confirmed=False)
     wrong = client.post(reverse("accounts:two_factor"), {"otp_token": "000000"})
     assert wrong.status_code == 200 and b"That code is not right" in wrong.content
-    confirmed = client.post(reverse("accounts:two_factor") + "?next=/caseload/",
-                            {"otp_token": current_code(device), "next": "/caseload/"})
+    confirmed = client.post(
+        reverse("accounts:two_factor") + "?next=/caseload/",
+        {"otp_token": current_code(device), "next": "/caseload/"},
+    )
     assert confirmed.status_code == 302 and confirmed["Location"] == "/caseload/"
     device.refresh_from_db()
     assert device.confirmed
@@ -158,7 +165,9 @@ def test_api_tokens_store_only_a_hash_and_can_expire_or_be_revoked(cast: Cast) -
     token.revoked_at = timezone.now()
     token.save()
     assert ApiToken.authenticate(secret) is None
-    _expired, old = ApiToken.issue(cast.users["clin_a"], "old", timezone.now() - timedelta(seconds=1))
+    _expired, old = ApiToken.issue(
+        cast.users["clin_a"], "old", timezone.now() - timedelta(seconds=1)
+    )
     assert ApiToken.authenticate(old) is None
     cast.users["clin_b"].is_active = False
     cast.users["clin_b"].save()

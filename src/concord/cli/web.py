@@ -36,8 +36,16 @@ def serve(
     if settings.PRODUCTION:
         from gunicorn.app.wsgiapp import run
 
-        sys.argv = ["gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-                    "--access-logfile", "-", "concord.web.wsgi:application"]
+        sys.argv = [
+            "gunicorn",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "concord.web.wsgi:application",
+        ]
         run()
         return
     call_command("runserver", f"{host}:{port}", use_reloader=False)
@@ -46,8 +54,12 @@ def serve(
 def demo(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    reset: Annotated[bool, typer.Option(help="Delete the demo database and build it anew.")] = False,
-    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server.")] = True,
+    reset: Annotated[
+        bool, typer.Option(help="Delete the demo database and build it anew.")
+    ] = False,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start the server.")
+    ] = True,
 ) -> None:
     """Build the synthetic demo clinic on the embedded SQLite database and serve it."""
     os.environ.setdefault("CONCORD_DATA_DIR", os.path.join(os.getcwd(), "var", "demo"))
@@ -65,9 +77,13 @@ def demo(
     call_command("migrate", interactive=False, verbosity=0)
     result = build_demo_clinic()
     state = "built" if result.created else "already present"
-    console.print(f"[bold]Concord demo clinic[/bold] ({state}): {result.patients} patients, "
-                  f"{result.sessions} sessions. Synthetic data only.")
-    table = Table(title=f"Sign in at http://{host}:{port}/  —  password for everyone: {DEMO_PASSWORD}")
+    console.print(
+        f"[bold]Concord demo clinic[/bold] ({state}): {result.patients} patients, "
+        f"{result.sessions} sessions. Synthetic data only."
+    )
+    table = Table(
+        title=f"Sign in at http://{host}:{port}/  —  password for everyone: {DEMO_PASSWORD}"
+    )
     table.add_column("user name")
     table.add_column("role")
     table.add_column("who")
@@ -87,7 +103,9 @@ def worker(
     from concord.web.jobs.worker import run_worker
 
     stats = run_worker(once=once, max_jobs=max_jobs)
-    console.print(f"worker stopped: {stats.done} done, {stats.retried} to retry, {stats.failed} failed")
+    console.print(
+        f"worker stopped: {stats.done} done, {stats.retried} to retry, {stats.failed} failed"
+    )
 
 
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
@@ -103,8 +121,10 @@ def audit_verify() -> None:
     if report.ok:
         console.print(f"audit chain intact: {report.rows_checked} rows checked")
         return
-    console.print(f"[red]audit chain broken at row {report.first_broken_id}[/red]: {report.reason} "
-                  f"({report.rows_checked} rows before it are intact)")
+    console.print(
+        f"[red]audit chain broken at row {report.first_broken_id}[/red]: {report.reason} "
+        f"({report.rows_checked} rows before it are intact)"
+    )
     raise typer.Exit(1)
 
 

@@ -24,7 +24,9 @@ class TimelinePoint:
     label: str
 
 
-def session_timeline_svg(points: Sequence[TimelinePoint], *, width: int = 720, now: datetime) -> str:
+def session_timeline_svg(
+    points: Sequence[TimelinePoint], *, width: int = 720, now: datetime
+) -> str:
     """A one-row timeline of sessions, one marker per session shaped and coloured by status.
 
     Shapes differ as well as colours, so the chart reads without colour vision; every
@@ -49,19 +51,27 @@ def session_timeline_svg(points: Sequence[TimelinePoint], *, width: int = 720, n
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
         f'class="chart timeline" aria-labelledby="tl-title tl-desc">',
         f'<title id="tl-title">{title}</title>',
-        f'<desc id="tl-desc">{len(points)} sessions from {start:%d %b %Y} to {end:%d %b %Y}.</desc>',
+        f'<desc id="tl-desc">{len(points)} sessions from {start:%d %b %Y} '
+        f"to {end:%d %b %Y}.</desc>",
         f'<line x1="{left}" y1="{axis_y}" x2="{width - right}" y2="{axis_y}" class="axis"/>',
     ]
     # Month ticks.
     year, month = start.year, start.month
     while True:
-        tick = start.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+        tick = start.replace(
+            year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0
+        )
         if tick > end:
             break
         if tick >= start:
             x = x_of(tick)
-            parts.append(f'<line x1="{x:.1f}" y1="{axis_y - 4}" x2="{x:.1f}" y2="{axis_y + 4}" class="tick"/>')
-            parts.append(f'<text x="{x:.1f}" y="{axis_y + 20}" class="tick-label">{tick:%b %y}</text>')
+            parts.append(
+                f'<line x1="{x:.1f}" y1="{axis_y - 4}" x2="{x:.1f}" '
+                f'y2="{axis_y + 4}" class="tick"/>'
+            )
+            parts.append(
+                f'<text x="{x:.1f}" y="{axis_y + 20}" class="tick-label">{tick:%b %y}</text>'
+            )
         month += 1
         if month == 13:
             year, month = year + 1, 1
@@ -72,7 +82,9 @@ def session_timeline_svg(points: Sequence[TimelinePoint], *, width: int = 720, n
         css, shape, legend = STATUS_STYLE.get(point.status, ("st-other", "circle", point.status))
         x, y = x_of(point.when), axis_y
         tip = escape(f"{point.when:%d %b %Y %H:%M}: {legend}. {point.label}".strip())
-        parts.append(f'<g class="marker {css}" data-status="{escape(point.status)}"><title>{tip}</title>')
+        parts.append(
+            f'<g class="marker {css}" data-status="{escape(point.status)}"><title>{tip}</title>'
+        )
         if shape == "cross":
             parts.append(f'<path d="M{x - 5:.1f} {y - 5} l10 10 m0 -10 l-10 10"/>')
         elif shape.startswith("square"):
@@ -83,8 +95,10 @@ def session_timeline_svg(points: Sequence[TimelinePoint], *, width: int = 720, n
     legend_x = left
     for status in STATUS_STYLE:
         css, _shape, legend = STATUS_STYLE[status]
-        parts.append(f'<g class="legend {css}"><circle cx="{legend_x + 5}" cy="{height - 12}" r="5"/>'
-                     f'<text x="{legend_x + 14}" y="{height - 8}">{legend}</text></g>')
+        parts.append(
+            f'<g class="legend {css}"><circle cx="{legend_x + 5}" cy="{height - 12}" r="5"/>'
+            f'<text x="{legend_x + 14}" y="{height - 8}">{legend}</text></g>'
+        )
         legend_x += 20 + 7 * len(legend)
     parts.append("</svg>")
     return "".join(parts)

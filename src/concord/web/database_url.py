@@ -41,9 +41,13 @@ def parse_database_url(url: str, *, busy_timeout_ms: int) -> dict[str, Any]:
     if parts.scheme == "sqlite":
         raw_path = unquote(parts.path)
         if not raw_path or raw_path == "/":
-            raise ImproperlyConfigured("DATABASE_URL for SQLite needs a path: sqlite:///path/db.sqlite3")
-        return sqlite_database(Path(raw_path[1:] if raw_path.startswith("//") else raw_path),
-                               busy_timeout_ms=busy_timeout_ms)
+            raise ImproperlyConfigured(
+                "DATABASE_URL for SQLite needs a path: sqlite:///path/db.sqlite3"
+            )
+        return sqlite_database(
+            Path(raw_path[1:] if raw_path.startswith("//") else raw_path),
+            busy_timeout_ms=busy_timeout_ms,
+        )
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parts.path.lstrip("/"))
         if not name:

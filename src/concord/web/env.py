@@ -97,5 +97,7 @@ def env_secret(name: str, *, environ: Mapping[str, str] | None = None) -> str | 
         try:
             return Path(file_name).read_text(encoding="utf-8").strip()
         except OSError as error:
-            raise ImproperlyConfigured(f"{name}_FILE={file_name!r} cannot be read: {error}") from None
+            raise ImproperlyConfigured(
+                f"{name}_FILE={file_name!r} cannot be read: {error}"
+            ) from None
     return direct

@@ -38,9 +38,13 @@ def check_production_settings(
             f"{MINIMUM_SECRET_KEY_LENGTH} random characters (concord.E003)"
         )
     if not secure_cookies:
-        problems.append("CONCORD_SECURE_COOKIES is off: cookies would travel without TLS (concord.E004)")
+        problems.append(
+            "CONCORD_SECURE_COOKIES is off: cookies would travel without TLS (concord.E004)"
+        )
     if not require_two_factor:
-        problems.append("CONCORD_REQUIRE_2FA is off: staff must use two-factor sign-in (concord.E005)")
+        problems.append(
+            "CONCORD_REQUIRE_2FA is off: staff must use two-factor sign-in (concord.E005)"
+        )
     if not allowed_hosts:
         problems.append("CONCORD_ALLOWED_HOSTS is empty (concord.E006)")
     if problems:

@@ -134,7 +134,9 @@ _database_url = env_secret("DATABASE_URL")
 if _database_url:
     _default_db = parse_database_url(_database_url, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS)
 else:
-    _default_db = sqlite_database(DATA_DIR / "concord.sqlite3", busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS)
+    _default_db = sqlite_database(
+        DATA_DIR / "concord.sqlite3", busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS
+    )
 DATABASES = {"default": _default_db}
 DATABASE_IS_SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

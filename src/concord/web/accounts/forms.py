@@ -13,12 +13,20 @@ from django_otp import devices_for_user
 class SignInForm(forms.Form):
     """User name, password and — when the person has an authenticator — the 6-digit code."""
 
-    username = forms.CharField(label=_("User name"), max_length=150,
-                               widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(label=_("Password"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
     otp_token = forms.CharField(
-        label=_("Authenticator code"), required=False, max_length=8,
+        label=_("Authenticator code"),
+        required=False,
+        max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
         help_text=_("Staff with an authenticator app enter its 6-digit code."),
     )
@@ -48,9 +56,12 @@ class SignInForm(forms.Form):
             matched = next((d for d in devices if token and d.verify_token(token)), None)
             if matched is None:
                 # A wrong code counts as a failed sign-in for the lockout.
-                user_login_failed.send(sender=__name__, credentials={"username": username},
-                                       request=self.request)
-                raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+                user_login_failed.send(
+                    sender=__name__, credentials={"username": username}, request=self.request
+                )
+                raise forms.ValidationError(
+                    self.error_messages["invalid_login"], code="invalid_login"
+                )
             self.device = matched
         self.user = user
         return data
@@ -58,7 +69,9 @@ class SignInForm(forms.Form):
 
 class TokenForm(forms.Form):
     otp_token = forms.CharField(
-        label=_("6-digit code from your authenticator app"), max_length=8,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
-                                      "autofocus": True}),
+        label=_("6-digit code from your authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )

@@ -22,7 +22,7 @@ class TwoFactorRequiredMiddleware:
             settings.REQUIRE_TWO_FACTOR
             and user.is_authenticated
             and getattr(user, "is_staff_member", False)
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[union-attr,attr-defined]
             and not request.path.startswith(ALLOWED_PREFIXES)
             and not request.path.startswith("/api/")  # the API uses tokens, not sign-in
         ):

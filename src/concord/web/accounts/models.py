@@ -106,10 +106,14 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.user})"
 
     @classmethod
-    def issue(cls, user: User, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+    def issue(
+        cls, user: User, name: str, expires_at: datetime | None = None
+    ) -> tuple[ApiToken, str]:
         """Create a token and return it with its secret, which is shown only once."""
         raw = cls.PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, digest=_hash_token(raw), expires_at=expires_at)
+        token = cls.objects.create(
+            user=user, name=name, digest=_hash_token(raw), expires_at=expires_at
+        )
         return token, raw
 
     @classmethod

@@ -37,8 +37,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         if form.device is not None:
             otp_login(request, form.device)
         return redirect(_next_url(request))
-    return render(request, "accounts/sign_in.html", {"form": form, "next": request.GET.get("next", "")},
-                  status=200 if request.method == "GET" or form.is_valid() else 400)
+    return render(
+        request,
+        "accounts/sign_in.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=200 if request.method == "GET" or form.is_valid() else 400,
+    )
 
 
 @public
@@ -65,8 +69,14 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 device.save(update_fields=["confirmed"])
             otp_login(request, device)
             return redirect(_next_url(request))
-        form.add_error("otp_token", "That code is not right. Check the time on your phone and try again.")
-    context = {"form": form, "setting_up": not device.confirmed, "next": request.GET.get("next", "")}
+        form.add_error(
+            "otp_token", "That code is not right. Check the time on your phone and try again."
+        )
+    context = {
+        "form": form,
+        "setting_up": not device.confirmed,
+        "next": request.GET.get("next", ""),
+    }
     if not device.confirmed:
         image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
         buffer = BytesIO()

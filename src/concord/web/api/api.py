@@ -40,10 +40,17 @@ api = NinjaAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str,
-           fields: dict[str, list[str]] | None = None) -> HttpResponse:
+def _error(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, list[str]] | None = None,
+) -> HttpResponse:
     return api.create_response(
-        request, {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status
+        request,
+        {"error": {"code": code, "message": message, "fields": fields or {}}},
+        status=status,
     )
 
 
@@ -67,7 +74,9 @@ def _schema_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
     for item in exc.errors:
         location = [str(p) for p in item.get("loc", ()) if p not in ("body", "payload", "query")]
-        fields.setdefault(".".join(location) or "__all__", []).append(str(item.get("msg", "invalid")))
+        fields.setdefault(".".join(location) or "__all__", []).append(
+            str(item.get("msg", "invalid"))
+        )
     return _error(request, 422, "invalid", "Some fields are not valid.", fields)
 
 
@@ -111,7 +120,9 @@ def me(request: HttpRequest) -> Any:
     return {"username": request.user.get_username(), "role": request.user.role}  # type: ignore[union-attr]
 
 
-@api.get("/patients", response={200: list[PatientOut], 404: ErrorOut}, summary="Patients you may see")
+@api.get(
+    "/patients", response={200: list[PatientOut], 404: ErrorOut}, summary="Patients you may see"
+)
 @api_roles(*STAFF)
 def list_patients(request: HttpRequest, page: Query[Page]) -> Any:
     limit = max(1, min(page.limit, 500))
@@ -133,8 +144,15 @@ def patient_episodes(request: HttpRequest, patient_id: int) -> Any:
 
 
 def _episode(e: Any) -> dict[str, Any]:
-    return {"id": e.pk, "patient_id": e.patient_id, "team": e.team.name, "reason": e.reason,
-            "status": e.status, "started_on": e.started_on, "ended_on": e.ended_on}
+    return {
+        "id": e.pk,
+        "patient_id": e.patient_id,
+        "team": e.team.name,
+        "reason": e.reason,
+        "status": e.status,
+        "started_on": e.started_on,
+        "ended_on": e.ended_on,
+    }
 
 
 @api.get("/episodes/{episode_id}", response={200: EpisodeOut, 404: ErrorOut})
@@ -151,8 +169,10 @@ def episode_sessions(request: HttpRequest, episode_id: int) -> Any:
     return services.sessions_of(actor, [episode])
 
 
-@api.post("/episodes/{episode_id}/sessions",
-          response={201: SessionOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@api.post(
+    "/episodes/{episode_id}/sessions",
+    response={201: SessionOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
 @api_roles(*STAFF)
 def create_session(request: HttpRequest, episode_id: int, payload: SessionIn) -> Any:
     return Status(201, services.create_session(_actor(request), episode_id, payload.dict()))
@@ -164,7 +184,10 @@ def get_session(request: HttpRequest, session_id: int) -> Any:
     return services.get_session(_actor(request), session_id)
 
 
-@api.patch("/sessions/{session_id}", response={200: SessionOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@api.patch(
+    "/sessions/{session_id}",
+    response={200: SessionOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
 @api_roles(*STAFF)
 def update_session(request: HttpRequest, session_id: int, payload: SessionPatch) -> Any:
     changes = {k: v for k, v in payload.dict().items() if v is not None}

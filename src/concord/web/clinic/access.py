@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 
 from concord.web.accounts.models import Role, User
@@ -77,5 +78,5 @@ def get_or_not_found(queryset: QuerySet[M], pk: object) -> M:
     """The record with this key among those the queryset allows, else :class:`NotFound`."""
     try:
         return queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise NotFound from None

@@ -3,25 +3,43 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from concord.web.clinic.models import CareEpisode, CareSession, CareTeam, Channel, Patient
+from concord.web.clinic.models import (
+    CareEpisode,
+    CareSession,
+    CareTeam,
+    Channel,
+    Patient,
+    SessionStatus,
+)
 
 LANGUAGE_CHOICES = [
-    ("en", "English"), ("es", "Español"), ("fr", "Français"), ("de", "Deutsch"),
-    ("pt", "Português"), ("ar", "العربية"), ("zh", "中文"), ("pl", "Polski"),
-    ("tr", "Türkçe"), ("uk", "Українська"), ("ur", "اردو"), ("so", "Soomaali"),
+    ("en", "English"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("pt", "Português"),
+    ("ar", "العربية"),
+    ("zh", "中文"),
+    ("pl", "Polski"),
+    ("tr", "Türkçe"),
+    ("uk", "Українська"),
+    ("ur", "اردو"),
+    ("so", "Soomaali"),
 ]
 
 
 class PatientForm(forms.ModelForm):
     channels = forms.MultipleChoiceField(
-        choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        choices=Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         label=_("Communication channels"),
     )
     preferred_language = forms.ChoiceField(choices=LANGUAGE_CHOICES, label=_("Preferred language"))
@@ -29,8 +47,15 @@ class PatientForm(forms.ModelForm):
     class Meta:
         model = Patient
         fields = [
-            "given_name", "family_name", "date_of_birth", "preferred_language", "channels",
-            "quiet_hours_start", "quiet_hours_end", "cultural_preferences", "interpreter_needed",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "preferred_language",
+            "channels",
+            "quiet_hours_start",
+            "quiet_hours_end",
+            "cultural_preferences",
+            "interpreter_needed",
         ]
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date"}),
@@ -54,7 +79,8 @@ class NewEpisodeForm(forms.ModelForm):
 
     def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams if teams is not None else CareTeam.objects.none()
+        team_field = cast(forms.ModelChoiceField, self.fields["team"])
+        team_field.queryset = teams if teams is not None else CareTeam.objects.none()
 
     class Meta:
         model = CareEpisode
@@ -69,21 +95,35 @@ class SessionForm(forms.ModelForm):
         model = CareSession
         fields = ["scheduled_at", "duration_minutes", "modality", "status", "note"]
         widgets = {
-            "scheduled_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "scheduled_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
             "note": forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scheduled_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S",
-                                                     "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+        cast(forms.DateTimeField, self.fields["scheduled_at"]).input_formats = [
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%d %H:%M",
+            "%Y-%m-%d %H:%M:%S",
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         when = data.get("scheduled_at")
         status = data.get("status")
-        if when and status and status not in ("scheduled", "cancelled_by_clinic", "cancelled_by_patient"):
-            if when > timezone.now() + timedelta(minutes=settings.SESSION_RECORD_GRACE_MINUTES):
-                self.add_error("status", _("A session in the future cannot be marked as %(status)s.")
-                               % {"status": dict(self.fields["status"].choices)[status]})
+        grace = timedelta(minutes=settings.SESSION_RECORD_GRACE_MINUTES)
+        if (
+            when
+            and status
+            and status not in ("scheduled", "cancelled_by_clinic", "cancelled_by_patient")
+            and when > timezone.now() + grace
+        ):
+            self.add_error(
+                "status",
+                _("A session in the future cannot be marked as %(status)s.")
+                % {"status": SessionStatus(status).label},
+            )
         return data

@@ -21,7 +21,9 @@ class Clinic(models.Model):
     name = models.CharField(max_length=200)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="clinic_name_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="clinic_name_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -43,10 +45,15 @@ class CareTeam(models.Model):
 
 class TeamMembership(models.Model):
     team = models.ForeignKey(CareTeam, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "user"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team}"
 
     def clean(self) -> None:
         if self.user_id and self.user.role != "clinician":
@@ -66,9 +73,14 @@ class Supervision(models.Model):
             models.UniqueConstraint(fields=["supervisor", "supervisee"], name="supervision_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.supervisor} supervises {self.supervisee}"
+
     def clean(self) -> None:
         if self.supervisor_id and self.supervisor.role != "supervisor":
-            raise ValidationError({"supervisor": _("The supervisor must have the supervisor role.")})
+            raise ValidationError(
+                {"supervisor": _("The supervisor must have the supervisor role.")}
+            )
         if self.supervisee_id and self.supervisee.role != "clinician":
             raise ValidationError({"supervisee": _("Only clinicians are supervised.")})
 
@@ -115,7 +127,9 @@ class Patient(models.Model):
     def clean(self) -> None:
         unknown = [c for c in self.channels or [] if c not in Channel.values]
         if unknown:
-            raise ValidationError({"channels": _("Unknown channel(s): %s") % ", ".join(map(str, unknown))})
+            raise ValidationError(
+                {"channels": _("Unknown channel(s): %s") % ", ".join(map(str, unknown))}
+            )
         if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
             raise ValidationError(
                 {"quiet_hours_end": _("Give both ends of the quiet hours, or neither.")}
@@ -141,7 +155,9 @@ class CareEpisode(models.Model):
         related_name="led_episodes",
     )
     reason = models.CharField(_("reason for care"), max_length=200)
-    status = models.CharField(max_length=20, choices=EpisodeStatus.choices, default=EpisodeStatus.ACTIVE)
+    status = models.CharField(
+        max_length=20, choices=EpisodeStatus.choices, default=EpisodeStatus.ACTIVE
+    )
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
 
@@ -190,7 +206,9 @@ class CareSession(models.Model):
         default=50, validators=[MinValueValidator(5), MaxValueValidator(480)]
     )
     modality = models.CharField(max_length=20, choices=Modality.choices, default=Modality.IN_PERSON)
-    status = models.CharField(max_length=30, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED)
+    status = models.CharField(
+        max_length=30, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
+    )
     note = models.TextField(_("clinician note"), blank=True, max_length=1000)
     observers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="ObserverAssignment", related_name="observed_sessions"
@@ -210,7 +228,9 @@ class CareSession(models.Model):
 class ObserverAssignment(models.Model):
     """A trained observer assigned to rate one session."""
 
-    session = models.ForeignKey(CareSession, on_delete=models.CASCADE, related_name="observer_assignments")
+    session = models.ForeignKey(
+        CareSession, on_delete=models.CASCADE, related_name="observer_assignments"
+    )
     observer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="observer_assignments"
     )
@@ -218,8 +238,13 @@ class ObserverAssignment(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["session", "observer"], name="observer_assignment_unique")
+            models.UniqueConstraint(
+                fields=["session", "observer"], name="observer_assignment_unique"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.observer} rates session {self.session_id}"
 
     def clean(self) -> None:
         if self.observer_id and self.observer.role != "observer":

@@ -23,7 +23,13 @@ from concord.web.audit.service import Actor, audit
 from concord.web.clinic import access
 from concord.web.clinic.access import NotFound
 from concord.web.clinic.forms import NewEpisodeForm, PatientForm, SessionForm
-from concord.web.clinic.models import CareEpisode, CareSession, EpisodeStatus, Patient, SessionStatus
+from concord.web.clinic.models import (
+    CareEpisode,
+    CareSession,
+    EpisodeStatus,
+    Patient,
+    SessionStatus,
+)
 
 
 class FormInvalid(ValueError):
@@ -117,8 +123,14 @@ def caseload(
         for e in episodes
     ]
     rows.sort(key=CASELOAD_SORTS.get(sort, CASELOAD_SORTS["name"]), reverse=descending)
-    audit(actor, Action.LIST, "caseload", "", [r.patient_id for r in rows],
-          {"sort": sort, "clinician_id": clinician_id, "rows": len(rows)})
+    audit(
+        actor,
+        Action.LIST,
+        "caseload",
+        "",
+        [r.patient_id for r in rows],
+        {"sort": sort, "clinician_id": clinician_id, "rows": len(rows)},
+    )
     return rows
 
 
@@ -131,8 +143,11 @@ def supervisees(actor: Actor) -> list[User]:
 def list_patients(actor: Actor, *, limit: int = 100, offset: int = 0) -> list[Patient]:
     if actor.user.role not in (Role.CLINICIAN, Role.SUPERVISOR):
         raise NotFound
-    patients = list(access.patients_for(actor.user).order_by("family_name", "given_name", "pk")
-                    [offset: offset + limit])
+    patients = list(
+        access.patients_for(actor.user).order_by("family_name", "given_name", "pk")[
+            offset : offset + limit
+        ]
+    )
     audit(actor, Action.LIST, "patient", "", [p.pk for p in patients], {"offset": offset})
     return patients
 
@@ -148,9 +163,13 @@ def get_patient(actor: Actor, patient_id: object) -> Patient:
 
 def episodes_of(actor: Actor, patient: Patient) -> list[CareEpisode]:
     episodes = list(
-        access.episodes_for(actor.user).filter(patient=patient).select_related("team", "lead_clinician")
+        access.episodes_for(actor.user)
+        .filter(patient=patient)
+        .select_related("team", "lead_clinician")
     )
-    audit(actor, Action.LIST, "episode", "", [patient.pk], {"episode_ids": [e.pk for e in episodes]})
+    audit(
+        actor, Action.LIST, "episode", "", [patient.pk], {"episode_ids": [e.pk for e in episodes]}
+    )
     return episodes
 
 
@@ -171,8 +190,14 @@ def sessions_of(actor: Actor, episodes: list[CareEpisode]) -> list[CareSession]:
         .select_related("clinician")
         .order_by("scheduled_at", "pk")
     )
-    audit(actor, Action.LIST, "session", "", {e.patient_id for e in episodes},
-          {"episode_ids": [e.pk for e in episodes], "rows": len(sessions)})
+    audit(
+        actor,
+        Action.LIST,
+        "session",
+        "",
+        {e.patient_id for e in episodes},
+        {"episode_ids": [e.pk for e in episodes], "rows": len(sessions)},
+    )
     return sessions
 
 
@@ -230,8 +255,14 @@ def create_session(actor: Actor, episode_id: object, data: Mapping[str, Any]) ->
         session.episode = episode
         session.clinician = actor.user
         session.save()
-        audit(actor, Action.CREATE, "session", session.pk, [episode.patient_id],
-              {"status": session.status})
+        audit(
+            actor,
+            Action.CREATE,
+            "session",
+            session.pk,
+            [episode.patient_id],
+            {"status": session.status},
+        )
     return session
 
 
@@ -256,8 +287,17 @@ def update_session(actor: Actor, session_id: object, data: Mapping[str, Any]) ->
     with transaction.atomic():
         before = {f: str(form.initial.get(f, "")) for f in form.changed_data}
         session = form.save()
-        audit(actor, Action.UPDATE, "session", session.pk, [session.episode.patient_id],
-              {"changed": sorted(form.changed_data), "before": {k: v for k, v in before.items() if k != "note"}})
+        audit(
+            actor,
+            Action.UPDATE,
+            "session",
+            session.pk,
+            [session.episode.patient_id],
+            {
+                "changed": sorted(form.changed_data),
+                "before": {k: v for k, v in before.items() if k != "note"},
+            },
+        )
     return session
 
 
@@ -275,11 +315,22 @@ def observer_sessions(actor: Actor) -> list[ObserverSessionRow]:
     if actor.user.role != Role.OBSERVER:
         raise NotFound
     sessions = list(access.sessions_for(actor.user).select_related("episode__team"))
-    audit(actor, Action.LIST, "session", "", {s.episode.patient_id for s in sessions},
-          {"assigned": [s.pk for s in sessions]})
+    audit(
+        actor,
+        Action.LIST,
+        "session",
+        "",
+        {s.episode.patient_id for s in sessions},
+        {"assigned": [s.pk for s in sessions]},
+    )
     return [
-        ObserverSessionRow(s.pk, s.scheduled_at, s.get_modality_display(), s.get_status_display(),
-                           s.episode.team.name)
+        ObserverSessionRow(
+            s.pk,
+            s.scheduled_at,
+            s.get_modality_display(),
+            s.get_status_display(),
+            s.episode.team.name,
+        )
         for s in sessions
     ]
 
@@ -306,6 +357,8 @@ def portal_overview(actor: Actor, today: date | None = None) -> PortalOverview:
     return PortalOverview(
         patient=patient,
         episodes=episodes,
-        upcoming=[s for s in sessions if s.scheduled_at > now and s.status == SessionStatus.SCHEDULED],
+        upcoming=[
+            s for s in sessions if s.scheduled_at > now and s.status == SessionStatus.SCHEDULED
+        ],
         past=[s for s in sessions if s.scheduled_at <= now][::-1],
     )

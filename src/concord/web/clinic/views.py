@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_http_methods
 
 from concord.web.access_rules import roles, signed_in
 from concord.web.accounts.models import Role
@@ -17,7 +17,7 @@ from concord.web.clinic.access import NotFound, teams_for
 from concord.web.clinic.forms import NewEpisodeForm, PatientForm, SessionForm
 from concord.web.clinic.services import FormInvalid, NotAllowed
 
-HOME_BY_ROLE = {
+HOME_BY_ROLE: dict[str, str] = {
     Role.CLINICIAN: "clinic:caseload",
     Role.SUPERVISOR: "clinic:caseload",
     Role.OBSERVER: "clinic:observer_sessions",
@@ -29,7 +29,7 @@ HOME_BY_ROLE = {
 @signed_in
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    target = HOME_BY_ROLE.get(getattr(request.user, "role", ""))
+    target = HOME_BY_ROLE.get(str(getattr(request.user, "role", "")))
     if target:
         return redirect(target)
     return render(request, "clinic/nothing_shared.html")
@@ -52,14 +52,32 @@ def caseload(request: HttpRequest) -> HttpResponse:
             raise Http404
         if actor.user.role == Role.CLINICIAN:
             clinician_id = None
-    rows = services.caseload(actor, sort=sort, descending=descending, include_closed=include_closed,
-                             clinician_id=clinician_id)
-    return render(request, "clinic/caseload.html", {
-        "rows": rows, "sort": sort, "descending": descending, "include_closed": include_closed,
-        "supervisees": team_members, "clinician_id": clinician_id,
-        "columns": [("name", "Patient"), ("status", "Episode"), ("last", "Last session"),
-                    ("next", "Next session"), ("attendance", "Attendance")],
-    })
+    rows = services.caseload(
+        actor,
+        sort=sort,
+        descending=descending,
+        include_closed=include_closed,
+        clinician_id=clinician_id,
+    )
+    return render(
+        request,
+        "clinic/caseload.html",
+        {
+            "rows": rows,
+            "sort": sort,
+            "descending": descending,
+            "include_closed": include_closed,
+            "supervisees": team_members,
+            "clinician_id": clinician_id,
+            "columns": [
+                ("name", "Patient"),
+                ("status", "Episode"),
+                ("last", "Last session"),
+                ("next", "Next session"),
+                ("attendance", "Attendance"),
+            ],
+        },
+    )
 
 
 @roles(Role.CLINICIAN)
@@ -76,11 +94,15 @@ def patient_new(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("clinic:patient", patient_id=patient.pk)
     patient_form = PatientForm(request.POST or None)
-    episode_form = NewEpisodeForm(request.POST or None, teams=teams,
-                                  initial={"started_on": timezone.localdate()})
-    return render(request, "clinic/patient_new.html",
-                  {"patient_form": patient_form, "episode_form": episode_form, "errors": errors},
-                  status=400 if errors else 200)
+    episode_form = NewEpisodeForm(
+        request.POST or None, teams=teams, initial={"started_on": timezone.localdate()}
+    )
+    return render(
+        request,
+        "clinic/patient_new.html",
+        {"patient_form": patient_form, "episode_form": episode_form, "errors": errors},
+        status=400 if errors else 200,
+    )
 
 
 @roles(Role.CLINICIAN, Role.SUPERVISOR)
@@ -95,15 +117,24 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     sessions = services.sessions_of(actor, episodes)
     now = timezone.now()
     chart = session_timeline_svg(
-        [TimelinePoint(timezone.localtime(s.scheduled_at), s.status, s.get_modality_display())
-         for s in sessions],
+        [
+            TimelinePoint(timezone.localtime(s.scheduled_at), s.status, s.get_modality_display())
+            for s in sessions
+        ],
         now=timezone.localtime(now),
     )
-    return render(request, "clinic/patient_detail.html", {
-        "patient": patient, "episodes": episodes, "sessions": sessions[::-1],
-        "timeline_svg": mark_safe(chart),  # noqa: S308 - built from escaped values
-        "can_write": actor.user.role == Role.CLINICIAN, "session_form": SessionForm(),
-    })
+    return render(
+        request,
+        "clinic/patient_detail.html",
+        {
+            "patient": patient,
+            "episodes": episodes,
+            "sessions": sessions[::-1],
+            "timeline_svg": mark_safe(chart),  # noqa: S308 - built from escaped values
+            "can_write": actor.user.role == Role.CLINICIAN,
+            "session_form": SessionForm(),
+        },
+    )
 
 
 @roles(Role.CLINICIAN)
@@ -122,8 +153,12 @@ def session_new(request: HttpRequest, episode_id: int) -> HttpResponse:
             pass  # the bound form shows the same field-level messages
         else:
             return redirect("clinic:patient", patient_id=episode.patient_id)
-    return render(request, "clinic/session_form.html", {"form": form, "episode": episode},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "clinic/session_form.html",
+        {"form": form, "episode": episode},
+        status=400 if form.errors else 200,
+    )
 
 
 @roles(Role.CLINICIAN)
@@ -144,9 +179,12 @@ def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
             raise Http404 from None
         else:
             return redirect("clinic:patient", patient_id=session.episode.patient_id)
-    return render(request, "clinic/session_form.html",
-                  {"form": form, "episode": session.episode, "session": session},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "clinic/session_form.html",
+        {"form": form, "episode": session.episode, "session": session},
+        status=400 if form.errors else 200,
+    )
 
 
 @roles(Role.OBSERVER)

@@ -49,42 +49,168 @@ class DemoPerson:
 
     @property
     def role_label(self) -> str:
-        return Role(self.role).label + (f" ({Discipline(self.discipline).label})" if self.discipline else "")
+        return Role(self.role).label + (
+            f" ({Discipline(self.discipline).label})" if self.discipline else ""
+        )
 
 
 STAFF = [
-    DemoPerson("dr.okafor", "Adaeze", "Okafor", Role.CLINICIAN, Discipline.PSYCHIATRY, "psychiatrist, mood team"),
-    DemoPerson("sam.rivera", "Sam", "Rivera", Role.CLINICIAN, Discipline.PSYCHOTHERAPY, "psychotherapist, mood team"),
-    DemoPerson("lena.fischer", "Lena", "Fischer", Role.CLINICIAN, Discipline.PHYSIOTHERAPY, "physiotherapist, rehab team"),
-    DemoPerson("omar.haddad", "Omar", "Haddad", Role.CLINICIAN, Discipline.OCCUPATIONAL_THERAPY, "occupational therapist, rehab team"),
-    DemoPerson("mei.chen", "Mei", "Chen", Role.CLINICIAN, Discipline.PHARMACY, "pharmacist, primary care team"),
-    DemoPerson("dr.novak", "Petra", "Novak", Role.CLINICIAN, Discipline.PRIMARY_CARE, "GP, primary care team"),
-    DemoPerson("ruth.mensah", "Ruth", "Mensah", Role.SUPERVISOR, "", "clinical supervisor of the mood and rehab teams"),
+    DemoPerson(
+        "dr.okafor",
+        "Adaeze",
+        "Okafor",
+        Role.CLINICIAN,
+        Discipline.PSYCHIATRY,
+        "psychiatrist, mood team",
+    ),
+    DemoPerson(
+        "sam.rivera",
+        "Sam",
+        "Rivera",
+        Role.CLINICIAN,
+        Discipline.PSYCHOTHERAPY,
+        "psychotherapist, mood team",
+    ),
+    DemoPerson(
+        "lena.fischer",
+        "Lena",
+        "Fischer",
+        Role.CLINICIAN,
+        Discipline.PHYSIOTHERAPY,
+        "physiotherapist, rehab team",
+    ),
+    DemoPerson(
+        "omar.haddad",
+        "Omar",
+        "Haddad",
+        Role.CLINICIAN,
+        Discipline.OCCUPATIONAL_THERAPY,
+        "occupational therapist, rehab team",
+    ),
+    DemoPerson(
+        "mei.chen",
+        "Mei",
+        "Chen",
+        Role.CLINICIAN,
+        Discipline.PHARMACY,
+        "pharmacist, primary care team",
+    ),
+    DemoPerson(
+        "dr.novak",
+        "Petra",
+        "Novak",
+        Role.CLINICIAN,
+        Discipline.PRIMARY_CARE,
+        "GP, primary care team",
+    ),
+    DemoPerson(
+        "ruth.mensah",
+        "Ruth",
+        "Mensah",
+        Role.SUPERVISOR,
+        "",
+        "clinical supervisor of the mood and rehab teams",
+    ),
     DemoPerson("ivan.petrov", "Ivan", "Petrov", Role.OBSERVER, "", "trained alliance observer"),
     DemoPerson("admin", "Alex", "Morgan", Role.ADMINISTRATOR, "", "administrator"),
 ]
 TEAMS = {
     # team: (clinic, members, reasons for care)
-    "Mood and anxiety team": ("Riverside Mental Health", ["dr.okafor", "sam.rivera"],
-                              ["Depression", "Generalised anxiety", "Bipolar disorder", "Panic disorder"]),
-    "Rehabilitation team": ("Riverside Rehabilitation", ["lena.fischer", "omar.haddad"],
-                            ["Low back pain", "Knee replacement rehabilitation", "Stroke rehabilitation",
-                             "Shoulder injury"]),
-    "Primary care team": ("Riverside Primary Care", ["mei.chen", "dr.novak"],
-                          ["Hypertension", "Type 2 diabetes", "Asthma", "Medication review"]),
+    "Mood and anxiety team": (
+        "Riverside Mental Health",
+        ["dr.okafor", "sam.rivera"],
+        ["Depression", "Generalised anxiety", "Bipolar disorder", "Panic disorder"],
+    ),
+    "Rehabilitation team": (
+        "Riverside Rehabilitation",
+        ["lena.fischer", "omar.haddad"],
+        [
+            "Low back pain",
+            "Knee replacement rehabilitation",
+            "Stroke rehabilitation",
+            "Shoulder injury",
+        ],
+    ),
+    "Primary care team": (
+        "Riverside Primary Care",
+        ["mei.chen", "dr.novak"],
+        ["Hypertension", "Type 2 diabetes", "Asthma", "Medication review"],
+    ),
 }
 SUPERVISEES = ["dr.okafor", "sam.rivera", "lena.fischer", "omar.haddad"]
-GIVEN = ["Amara", "Ben", "Carmen", "Dmitri", "Elif", "Farah", "George", "Hana", "Ibrahim", "Julia", "Kofi",
-         "Lucia", "Mateo", "Nadia", "Owen", "Priya", "Quentin", "Rosa", "Sipho", "Tomasz", "Uma", "Victor",
-         "Wanjiru", "Xavier", "Yusuf", "Zara", "Aiko", "Bruno", "Chidi", "Daria", "Emeka", "Fatima"]
-FAMILY = ["Abara", "Bianchi", "Costa", "Duarte", "Eriksen", "Fofana", "Garcia", "Hughes", "Ito", "Jensen",
-          "Kowalski", "Lopez", "Mbeki", "Nguyen", "Oyelaran", "Patel", "Quinn", "Rahman", "Silva", "Tanaka",
-          "Usman", "Varga", "Walsh", "Xu", "Yilmaz", "Zielinski"]
+GIVEN = [
+    "Amara",
+    "Ben",
+    "Carmen",
+    "Dmitri",
+    "Elif",
+    "Farah",
+    "George",
+    "Hana",
+    "Ibrahim",
+    "Julia",
+    "Kofi",
+    "Lucia",
+    "Mateo",
+    "Nadia",
+    "Owen",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Sipho",
+    "Tomasz",
+    "Uma",
+    "Victor",
+    "Wanjiru",
+    "Xavier",
+    "Yusuf",
+    "Zara",
+    "Aiko",
+    "Bruno",
+    "Chidi",
+    "Daria",
+    "Emeka",
+    "Fatima",
+]
+FAMILY = [
+    "Abara",
+    "Bianchi",
+    "Costa",
+    "Duarte",
+    "Eriksen",
+    "Fofana",
+    "Garcia",
+    "Hughes",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Mbeki",
+    "Nguyen",
+    "Oyelaran",
+    "Patel",
+    "Quinn",
+    "Rahman",
+    "Silva",
+    "Tanaka",
+    "Usman",
+    "Varga",
+    "Walsh",
+    "Xu",
+    "Yilmaz",
+    "Zielinski",
+]
 LANGUAGES = ["en"] * 7 + ["es", "es", "pl", "ar", "ur", "pt", "tr"]
-NOTES = ["Reviewed the week and agreed next steps.", "Talked through side effects; plan unchanged.",
-         "Homework done; confidence up.", "Exercises progressed to the next level.",
-         "Revisited goals together.", "Discussed a missed week without blame; rescheduled.",
-         "Medication review; dose unchanged.", "Practised the skill in session."]
+NOTES = [
+    "Reviewed the week and agreed next steps.",
+    "Talked through side effects; plan unchanged.",
+    "Homework done; confidence up.",
+    "Exercises progressed to the next level.",
+    "Revisited goals together.",
+    "Discussed a missed week without blame; rescheduled.",
+    "Medication review; dose unchanged.",
+    "Practised the skill in session.",
+]
 PROFILES = [
     # name, share, attendance probability, patient cancels probability, outcome
     ("regular", 0.45, 0.93, 0.04, "active"),
@@ -108,9 +234,19 @@ def demo_people() -> list[DemoPerson]:
     """Everyone who can sign in to the demo, staff first, then portal patients and a supporter."""
     people = list(STAFF)
     for index in range(PATIENT_ACCOUNTS):
-        people.append(DemoPerson(f"patient{index + 1}", "", "", Role.PATIENT, "", "patient (portal)"))
-    people.append(DemoPerson("supporter1", "Jo", "Abara", Role.SUPPORTER, "",
-                             "family supporter (nothing shared until consent)"))
+        people.append(
+            DemoPerson(f"patient{index + 1}", "", "", Role.PATIENT, "", "patient (portal)")
+        )
+    people.append(
+        DemoPerson(
+            "supporter1",
+            "Jo",
+            "Abara",
+            Role.SUPPORTER,
+            "",
+            "family supporter (nothing shared until consent)",
+        )
+    )
     return people
 
 
@@ -144,10 +280,15 @@ def build_demo_clinic(today: date | None = None, *, check_mode: bool = True) -> 
     with transaction.atomic():
         users: dict[str, User] = {}
         for person in demo_people():
-            user = User(username=person.username, first_name=person.first_name, last_name=person.last_name,
-                        role=person.role, discipline=person.discipline,
-                        is_staff=person.role == Role.ADMINISTRATOR,
-                        is_superuser=person.role == Role.ADMINISTRATOR)
+            user = User(
+                username=person.username,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                role=person.role,
+                discipline=person.discipline,
+                is_staff=person.role == Role.ADMINISTRATOR,
+                is_superuser=person.role == Role.ADMINISTRATOR,
+            )
             user.set_password(DEMO_PASSWORD)
             user.save()
             users[person.username] = user
@@ -175,20 +316,30 @@ def build_demo_clinic(today: date | None = None, *, check_mode: bool = True) -> 
             patient = Patient.objects.create(
                 clinic=team.clinic,
                 account=users[f"patient{index + 1}"] if index < PATIENT_ACCOUNTS else None,
-                given_name=given, family_name=family, date_of_birth=born, preferred_language=language,
+                given_name=given,
+                family_name=family,
+                date_of_birth=born,
+                preferred_language=language,
                 channels=rng.sample(["sms", "email", "phone", "portal"], k=rng.randrange(1, 3)),
                 quiet_hours_start=time(21, 0) if rng.random() < 0.4 else None,
                 quiet_hours_end=time(8, 0) if False else None,
                 interpreter_needed=language != "en" and rng.random() < 0.5,
-                cultural_preferences=rng.choice(["", "", "I fast during Ramadan; please avoid lunchtime appointments.",
-                                                 "Please include my daughter in decisions about my care.",
-                                                 "I prefer a female clinician.", "Sundays are for church."]),
+                cultural_preferences=rng.choice(
+                    [
+                        "",
+                        "",
+                        "I fast during Ramadan; please avoid lunchtime appointments.",
+                        "Please include my daughter in decisions about my care.",
+                        "I prefer a female clinician.",
+                        "Sundays are for church.",
+                    ]
+                ),
             )
             if patient.quiet_hours_start is not None:
                 patient.quiet_hours_end = time(8, 0)
                 patient.save(update_fields=["quiet_hours_end"])
             patient_ids.append(patient.pk)
-            profile, p_attend, p_cancel, outcome = _pick_profile(rng)
+            _profile, p_attend, p_cancel, outcome = _pick_profile(rng)
             lead = users[members[index % len(members)]]
             weeks_ago = rng.randrange(6, 52)
             started = today - timedelta(weeks=weeks_ago)
@@ -196,16 +347,24 @@ def build_demo_clinic(today: date | None = None, *, check_mode: bool = True) -> 
             if team_name == "Rehabilitation team" and rng.random() < 0.5:
                 interval = 14
             episode = CareEpisode.objects.create(
-                patient=patient, team=team, lead_clinician=lead, reason=rng.choice(reasons),
-                status=EpisodeStatus.ACTIVE, started_on=started,
+                patient=patient,
+                team=team,
+                lead_clinician=lead,
+                reason=rng.choice(reasons),
+                status=EpisodeStatus.ACTIVE,
+                started_on=started,
             )
             hour = rng.choice([9, 10, 11, 14, 15, 16])
             modality = rng.choice([Modality.IN_PERSON] * 3 + [Modality.TELEHEALTH, Modality.PHONE])
             stop_after = None
             if outcome == "dropped_out":
-                stop_after = started + timedelta(days=rng.randrange(21, max(22, (today - started).days - 7)))
+                stop_after = started + timedelta(
+                    days=rng.randrange(21, max(22, (today - started).days - 7))
+                )
             if outcome == "ended":
-                stop_after = started + timedelta(days=rng.randrange(42, max(43, (today - started).days)))
+                stop_after = started + timedelta(
+                    days=rng.randrange(42, max(43, (today - started).days))
+                )
             day = started
             sessions: list[CareSession] = []
             last_attended: date | None = None
@@ -218,8 +377,14 @@ def build_demo_clinic(today: date | None = None, *, check_mode: bool = True) -> 
                     status = SessionStatus.SCHEDULED
                 else:
                     roll = rng.random()
-                    if outcome == "dropped_out" and stop_after and day > stop_after - timedelta(days=interval * 2):
-                        roll = max(roll, p_attend + 0.01)  # the last sessions before dropping out are missed
+                    if (
+                        outcome == "dropped_out"
+                        and stop_after
+                        and day > stop_after - timedelta(days=interval * 2)
+                    ):
+                        roll = max(
+                            roll, p_attend + 0.01
+                        )  # the last sessions before dropping out are missed
                     if roll < p_attend:
                         status = SessionStatus.ATTENDED
                     elif roll < p_attend + p_cancel:
@@ -230,16 +395,24 @@ def build_demo_clinic(today: date | None = None, *, check_mode: bool = True) -> 
                         status = SessionStatus.CANCELLED_BY_CLINIC
                     if status == SessionStatus.ATTENDED:
                         last_attended = day
-                sessions.append(CareSession(
-                    episode=episode, clinician=lead, scheduled_at=when, modality=modality, status=status,
-                    duration_minutes=50 if interval == 7 else 30,
-                    note=rng.choice(NOTES) if status == SessionStatus.ATTENDED else "",
-                ))
+                sessions.append(
+                    CareSession(
+                        episode=episode,
+                        clinician=lead,
+                        scheduled_at=when,
+                        modality=modality,
+                        status=status,
+                        duration_minutes=50 if interval == 7 else 30,
+                        note=rng.choice(NOTES) if status == SessionStatus.ATTENDED else "",
+                    )
+                )
                 day += timedelta(days=interval)
             CareSession.objects.bulk_create(sessions)
             session_count += len(sessions)
             if outcome != "active":
-                episode.status = EpisodeStatus.DROPPED_OUT if outcome == "dropped_out" else EpisodeStatus.ENDED
+                episode.status = (
+                    EpisodeStatus.DROPPED_OUT if outcome == "dropped_out" else EpisodeStatus.ENDED
+                )
                 episode.ended_on = min(today, (last_attended or started) + timedelta(days=interval))
                 episode.save(update_fields=["status", "ended_on"])
         # The observer rates a few recent attended sessions of the mood team.
@@ -248,8 +421,19 @@ def build_demo_clinic(today: date | None = None, *, check_mode: bool = True) -> 
         ).order_by("-scheduled_at")[:12]
         for session in observed:
             ObserverAssignment.objects.create(session=session, observer=users["ivan.petrov"])
-        append([AuditEntry(actor_id=None, actor_username="concord demo", role="", action="import",
-                           object_type="demo_clinic", object_id=str(organisation.pk),
-                           patient_ids=tuple(patient_ids), channel="cli",
-                           detail={"patients": len(patient_ids), "sessions": session_count})])
+        append(
+            [
+                AuditEntry(
+                    actor_id=None,
+                    actor_username="concord demo",
+                    role="",
+                    action="import",
+                    object_type="demo_clinic",
+                    object_id=str(organisation.pk),
+                    patient_ids=tuple(patient_ids),
+                    channel="cli",
+                    detail={"patients": len(patient_ids), "sessions": session_count},
+                )
+            ]
+        )
     return DemoResult(True, len(patient_ids), session_count)

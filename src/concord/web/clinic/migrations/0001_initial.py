@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,154 +15,390 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='CareTeam',
+            name="CareTeam",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
             ],
         ),
         migrations.CreateModel(
-            name='Clinic',
+            name="Clinic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
             ],
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
             ],
         ),
         migrations.CreateModel(
-            name='CareEpisode',
+            name="CareEpisode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=200, verbose_name='reason for care')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('ended', 'Ended'), ('dropped_out', 'Dropped out')], default='active', max_length=20)),
-                ('started_on', models.DateField()),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('lead_clinician', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='led_episodes', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='episodes', to='clinic.careteam')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=200, verbose_name="reason for care")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("ended", "Ended"),
+                            ("dropped_out", "Dropped out"),
+                        ],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("started_on", models.DateField()),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                (
+                    "lead_clinician",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_episodes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="episodes",
+                        to="clinic.careteam",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_on', 'pk'],
+                "ordering": ["-started_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CareSession',
+            name="CareSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scheduled_at', models.DateTimeField(verbose_name='scheduled time')),
-                ('duration_minutes', models.PositiveSmallIntegerField(default=50, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(480)])),
-                ('modality', models.CharField(choices=[('in_person', 'In person'), ('telehealth', 'Telehealth'), ('phone', 'Phone')], default='in_person', max_length=20)),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('attended', 'Attended'), ('no_show', 'No-show'), ('cancelled_by_patient', 'Cancelled by patient'), ('cancelled_by_clinic', 'Cancelled by clinic')], default='scheduled', max_length=30)),
-                ('note', models.TextField(blank=True, max_length=1000, verbose_name='clinician note')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('clinician', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='care_sessions', to=settings.AUTH_USER_MODEL)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sessions', to='clinic.careepisode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scheduled_at", models.DateTimeField(verbose_name="scheduled time")),
+                (
+                    "duration_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=50,
+                        validators=[
+                            django.core.validators.MinValueValidator(5),
+                            django.core.validators.MaxValueValidator(480),
+                        ],
+                    ),
+                ),
+                (
+                    "modality",
+                    models.CharField(
+                        choices=[
+                            ("in_person", "In person"),
+                            ("telehealth", "Telehealth"),
+                            ("phone", "Phone"),
+                        ],
+                        default="in_person",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("attended", "Attended"),
+                            ("no_show", "No-show"),
+                            ("cancelled_by_patient", "Cancelled by patient"),
+                            ("cancelled_by_clinic", "Cancelled by clinic"),
+                        ],
+                        default="scheduled",
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "note",
+                    models.TextField(blank=True, max_length=1000, verbose_name="clinician note"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "clinician",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="care_sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sessions",
+                        to="clinic.careepisode",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'session',
-                'ordering': ['scheduled_at', 'pk'],
+                "verbose_name": "session",
+                "ordering": ["scheduled_at", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='careteam',
-            name='clinic',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='teams', to='clinic.clinic'),
+            model_name="careteam",
+            name="clinic",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="teams",
+                to="clinic.clinic",
+            ),
         ),
         migrations.CreateModel(
-            name='ObserverAssignment',
+            name="ObserverAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('assigned_at', models.DateTimeField(auto_now_add=True)),
-                ('observer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='observer_assignments', to=settings.AUTH_USER_MODEL)),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='observer_assignments', to='clinic.caresession')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("assigned_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "observer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="observer_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="observer_assignments",
+                        to="clinic.caresession",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='caresession',
-            name='observers',
-            field=models.ManyToManyField(related_name='observed_sessions', through='clinic.ObserverAssignment', to=settings.AUTH_USER_MODEL),
+            model_name="caresession",
+            name="observers",
+            field=models.ManyToManyField(
+                related_name="observed_sessions",
+                through="clinic.ObserverAssignment",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='clinic',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clinics', to='clinic.organisation'),
+            model_name="clinic",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="clinics",
+                to="clinic.organisation",
+            ),
         ),
         migrations.CreateModel(
-            name='Patient',
+            name="Patient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('given_name', models.CharField(max_length=100, verbose_name='given name')),
-                ('family_name', models.CharField(max_length=100, verbose_name='family name')),
-                ('date_of_birth', models.DateField(verbose_name='date of birth')),
-                ('preferred_language', models.CharField(default='en', max_length=10, verbose_name='preferred language')),
-                ('channels', models.JSONField(blank=True, default=list, verbose_name='communication channels')),
-                ('quiet_hours_start', models.TimeField(blank=True, null=True, verbose_name='quiet hours from')),
-                ('quiet_hours_end', models.TimeField(blank=True, null=True, verbose_name='quiet hours until')),
-                ('cultural_preferences', models.TextField(blank=True, max_length=2000, verbose_name="cultural or religious preferences, in the patient's words")),
-                ('interpreter_needed', models.BooleanField(default=False, verbose_name='interpreter needed')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('account', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='patient_record', to=settings.AUTH_USER_MODEL)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='patients', to='clinic.clinic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("given_name", models.CharField(max_length=100, verbose_name="given name")),
+                ("family_name", models.CharField(max_length=100, verbose_name="family name")),
+                ("date_of_birth", models.DateField(verbose_name="date of birth")),
+                (
+                    "preferred_language",
+                    models.CharField(
+                        default="en", max_length=10, verbose_name="preferred language"
+                    ),
+                ),
+                (
+                    "channels",
+                    models.JSONField(
+                        blank=True, default=list, verbose_name="communication channels"
+                    ),
+                ),
+                (
+                    "quiet_hours_start",
+                    models.TimeField(blank=True, null=True, verbose_name="quiet hours from"),
+                ),
+                (
+                    "quiet_hours_end",
+                    models.TimeField(blank=True, null=True, verbose_name="quiet hours until"),
+                ),
+                (
+                    "cultural_preferences",
+                    models.TextField(
+                        blank=True,
+                        max_length=2000,
+                        verbose_name="cultural or religious preferences, in the patient's words",
+                    ),
+                ),
+                (
+                    "interpreter_needed",
+                    models.BooleanField(default=False, verbose_name="interpreter needed"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "account",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="patient_record",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="patients",
+                        to="clinic.clinic",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['family_name', 'given_name', 'pk'],
+                "ordering": ["family_name", "given_name", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='careepisode',
-            name='patient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='episodes', to='clinic.patient'),
+            model_name="careepisode",
+            name="patient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="episodes",
+                to="clinic.patient",
+            ),
         ),
         migrations.CreateModel(
-            name='Supervision',
+            name="Supervision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('supervisee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supervisions_received', to=settings.AUTH_USER_MODEL)),
-                ('supervisor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supervisions_given', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "supervisee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supervisions_received",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "supervisor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supervisions_given",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TeamMembership',
+            name="TeamMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='clinic.careteam')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="clinic.careteam",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='careteam',
-            name='members',
-            field=models.ManyToManyField(related_name='care_teams', through='clinic.TeamMembership', to=settings.AUTH_USER_MODEL),
+            model_name="careteam",
+            name="members",
+            field=models.ManyToManyField(
+                related_name="care_teams",
+                through="clinic.TeamMembership",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='observerassignment',
-            constraint=models.UniqueConstraint(fields=('session', 'observer'), name='observer_assignment_unique'),
+            model_name="observerassignment",
+            constraint=models.UniqueConstraint(
+                fields=("session", "observer"), name="observer_assignment_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='caresession',
-            index=models.Index(fields=['episode', 'scheduled_at'], name='clinic_care_episode_646d89_idx'),
+            model_name="caresession",
+            index=models.Index(
+                fields=["episode", "scheduled_at"], name="clinic_care_episode_646d89_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='clinic',
-            constraint=models.UniqueConstraint(fields=('organisation', 'name'), name='clinic_name_unique'),
+            model_name="clinic",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "name"), name="clinic_name_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supervision',
-            constraint=models.UniqueConstraint(fields=('supervisor', 'supervisee'), name='supervision_unique'),
+            model_name="supervision",
+            constraint=models.UniqueConstraint(
+                fields=("supervisor", "supervisee"), name="supervision_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='teammembership',
-            constraint=models.UniqueConstraint(fields=('team', 'user'), name='membership_unique'),
+            model_name="teammembership",
+            constraint=models.UniqueConstraint(fields=("team", "user"), name="membership_unique"),
         ),
         migrations.AddConstraint(
-            model_name='careteam',
-            constraint=models.UniqueConstraint(fields=('clinic', 'name'), name='team_name_unique'),
+            model_name="careteam",
+            constraint=models.UniqueConstraint(fields=("clinic", "name"), name="team_name_unique"),
         ),
     ]
