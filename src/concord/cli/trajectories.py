@@ -1,4 +1,4 @@
-"""`concord trajectories ...`: sudden gains / losses and alliance signals.
+"""`concord trajectories ...`: sudden gains / losses, alliance signals, reliable change.
 
 Sub-commands mirror the R package suddengains (options named after its
 arguments, underscores turned into hyphens; booleans ``true``/``false``;
@@ -22,16 +22,21 @@ import typer
 
 from concord.analytics.trajectories import (
     MULTIPLE_SELECT,
+    AllianceSignalSettings,
     NoSuddenChangesError,
     TrajectoryInputError,
+    alliance_events_table,
     define_crit1_cutoff,
+    detect_alliance_signals,
     identify_sudden_gains,
     identify_sudden_losses,
     select_cases,
+    session_changes_table,
     sudden_gains_by_gain,
     sudden_gains_by_person,
 )
 from concord.analytics.trajectories._input import numeric_column
+from concord.analytics.trajectories.reliable_change import reliable_change_by_patient
 
 app = typer.Typer(
     name="trajectories",
@@ -456,5 +461,147 @@ def define_crit1_cutoff_command(
                 "standard_error_difference": [result.standard_error_difference],
                 "reliable_change_value": [result.reliable_change_value],
             }
+        )
+        write_table(table, out)
+
+
+@app.command("ruptures")
+def ruptures_command(
+    input_path: InputArg,
+    out: OutOpt,
+    patient_column: Annotated[
+        str, typer.Option("--patient-column", help="Patient id column.")
+    ] = "patient",
+    session_column: Annotated[
+        str, typer.Option("--session-column", help="Session number column (whole numbers).")
+    ] = "session",
+    score_column: Annotated[
+        str, typer.Option("--score-column", help="Alliance score (end of session).")
+    ] = "score",
+    date_column: Annotated[
+        str | None, typer.Option("--date-column", help="Session date column (evidence).")
+    ] = None,
+    pre_score_column: Annotated[
+        str | None,
+        typer.Option("--pre-score-column", help="Start-of-session score (within/between change)."),
+    ] = None,
+    concern_threshold: Annotated[
+        float | None,
+        typer.Option("--concern-threshold", help="Level rule, e.g. 36 for the SRS."),
+    ] = None,
+    threshold_inclusive: Annotated[
+        str, typer.Option("--threshold-inclusive", help="score <= threshold (default <).")
+    ] = "false",
+    min_drop: Annotated[
+        str, typer.Option("--min-drop", help="Drop rule in points; null = off.")
+    ] = "1",
+    lenient_sd: Annotated[float, typer.Option("--lenient-sd", help="Lenient SDs.")] = 1.0,
+    strict_sd: Annotated[float, typer.Option("--strict-sd", help="Strict SDs.")] = 2.0,
+    sample_sd: Annotated[
+        float | None, typer.Option("--sample-sd", help="Sample SD (stricter SD is used).")
+    ] = None,
+    min_sd: Annotated[float, typer.Option("--min-sd", help="SD floor (ceiling guard).")] = 0.0,
+    min_ratings: Annotated[
+        int, typer.Option("--min-ratings", help="Ratings needed for rupture search.")
+    ] = 3,
+    scale_maximum: Annotated[
+        float | None, typer.Option("--scale-maximum", help="Scale maximum (ceiling guard).")
+    ] = None,
+    ceiling_share: Annotated[
+        float, typer.Option("--ceiling-share", help="Share at maximum for the ceiling guard.")
+    ] = 0.5,
+    sudden_crit1_cutoff: Annotated[
+        float | None,
+        typer.Option("--sudden-crit1-cutoff", help="Sudden alliance gains/losses (off if unset)."),
+    ] = None,
+    sudden_crit2_pct: Annotated[
+        float | None, typer.Option("--sudden-crit2-pct", help="Criterion 2 (off if unset).")
+    ] = None,
+    scale_minimum: Annotated[
+        float, typer.Option("--scale-minimum", help="Scale minimum for criterion 2.")
+    ] = 0.0,
+    session_changes_out: Annotated[
+        Path | None,
+        typer.Option("--session-changes-out", help="Also write within/between session change."),
+    ] = None,
+) -> None:
+    """Alliance signals from long-format session ratings (one row per event)."""
+    settings = AllianceSignalSettings(
+        concern_threshold=concern_threshold,
+        threshold_inclusive=parse_bool(threshold_inclusive, "--threshold-inclusive"),
+        min_drop=parse_optional_float(min_drop, "--min-drop"),
+        lenient_sd=lenient_sd,
+        strict_sd=strict_sd,
+        sample_sd=sample_sd,
+        min_sd=min_sd,
+        min_ratings_for_ruptures=min_ratings,
+        scale_maximum=scale_maximum,
+        ceiling_share=ceiling_share,
+        sudden_crit1_cutoff=sudden_crit1_cutoff,
+        sudden_crit2_pct=sudden_crit2_pct,
+        scale_minimum=scale_minimum,
+    )
+    with reported_errors():
+        data = read_table(input_path)
+        signals = detect_alliance_signals(
+            data,
+            settings,
+            patient=patient_column,
+            session=session_column,
+            score=score_column,
+            date=date_column,
+            pre_score=pre_score_column,
+        )
+        events = alliance_events_table(signals)
+        if session_changes_out is not None:
+            write_table(session_changes_table(signals), session_changes_out)
+        write_table(events, out)
+
+
+@app.command("reliable-change")
+def reliable_change_command(
+    input_path: InputArg,
+    out: OutOpt,
+    reliability: Annotated[float, typer.Option("--reliability", help="Reliability (0-1).")],
+    patient_column: Annotated[
+        str, typer.Option("--patient-column", help="Patient id column.")
+    ] = "patient",
+    session_column: Annotated[
+        str, typer.Option("--session-column", help="Session number column.")
+    ] = "session",
+    score_column: Annotated[str, typer.Option("--score-column", help="Score column.")] = "score",
+    sd_pre: Annotated[
+        float | None,
+        typer.Option("--sd-pre", help="Pre-treatment SD (default: SD of the complete pairs)."),
+    ] = None,
+    higher_is_better: Annotated[
+        str, typer.Option("--higher-is-better", help="Direction of the scale (true/false).")
+    ] = "false",
+    cutoff: Annotated[
+        float | None,
+        typer.Option("--cutoff", help="Functional cut-off (Jacobson & Truax a, b or c)."),
+    ] = None,
+    pre_session: Annotated[
+        int | None, typer.Option("--pre-session", help="Pre session (default: first rated).")
+    ] = None,
+    post_session: Annotated[
+        int | None, typer.Option("--post-session", help="Post session (default: last rated).")
+    ] = None,
+) -> None:
+    """Reliable (and clinically significant) change per patient (Jacobson & Truax 1991)."""
+    better = parse_bool(higher_is_better, "--higher-is-better")
+    with reported_errors():
+        data = read_table(input_path)
+        table = reliable_change_by_patient(
+            data,
+            reliability=reliability,
+            sd_pre=sd_pre,
+            higher_is_better=better,
+            cutoff=cutoff,
+            pre_session=pre_session,
+            post_session=post_session,
+            patient=patient_column,
+            session=session_column,
+            score=score_column,
         )
         write_table(table, out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import polars as pl
@@ -223,3 +224,78 @@ def test_cli_parquet_round_trip(tmp_path: Path) -> None:
     table = pl.read_parquet(out)
     assert table.height == 43
     assert int(table.select(pl.col("^sg_.*$")).sum().sum_horizontal()[0]) == 24
+
+
+LONG = """patient,session,date,srs
+p1,1,2025-01-06,38
+p1,2,2025-01-13,38
+p1,3,2025-01-20,30
+p1,4,2025-01-27,37
+p1,5,2025-02-03,39
+p2,1,2025-01-07,40
+"""
+
+
+def test_cli_ruptures_long_format(tmp_path: Path) -> None:
+    source = tmp_path / "srs.csv"
+    source.write_text(LONG)
+    out = tmp_path / "events.csv"
+    code, output = run(
+        "ruptures", str(source), "--score-column", "srs", "--date-column", "date",
+        "--concern-threshold", "36", "--scale-maximum", "40", "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, output
+    table = pl.read_csv(out, null_values="NA")
+    assert table.select("patient", "rule").rows() == [
+        ("p1", "alliance_below_threshold"),
+        ("p1", "alliance_drop"),
+        ("p1", "rupture_repair"),
+        ("p2", "guard"),
+        ("p2", "guard"),
+    ]
+    # p1: 38, 38, 30, 37, 39 -> mean 36.4; SD sqrt((2.56 * 2 + 40.96 + 0.36 + 6.76) / 4) = 3.647;
+    # lenient cut 32.75: 30 at session 3, repaired at session 4 (37 >= 36.4) on 2025-01-27
+    rupture = table.filter(pl.col("rule") == "rupture_repair").row(0, named=True)
+    assert rupture["criterion"] == "lenient"
+    assert rupture["reference_level"] == pytest.approx(36.4)
+    assert rupture["sd"] == pytest.approx(math.sqrt(53.2 / 4))
+    assert (rupture["start_session"], rupture["repair_session"]) == (3, 4)
+    assert rupture["repair_date"] == "2025-01-27"
+    assert rupture["repaired"] is True
+    assert table.filter(pl.col("patient") == "p2")["code"].to_list() == [
+        "ceiling",
+        "single_session",
+    ]
+
+
+def test_cli_ruptures_bad_session_number(tmp_path: Path) -> None:
+    source = tmp_path / "srs.csv"
+    source.write_text(LONG.replace("p1,4,", "p1,4.5,"))
+    out = tmp_path / "events.csv"
+    code, output = run("ruptures", str(source), "--score-column", "srs", "--out", str(out))
+    assert code == 1
+    assert "row 4, column 'session': session number must be a whole number (CSV line 5)" in (output)
+    assert not out.exists()
+
+
+def test_cli_reliable_change(tmp_path: Path) -> None:
+    out = tmp_path / "rc.csv"
+    code, output = run(
+        "reliable-change", str(DATA / "clinicalsignificance_claus_2020.csv"),
+        "--patient-column", "id", "--session-column", "time", "--score-column", "bdi",
+        "--reliability", "0.801", "--pre-session", "1", "--post-session", "4",
+        "--cutoff", "21.02", "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, output
+    table = pl.read_csv(out, null_values="NA")
+    assert dict(table["category"].value_counts().iter_rows()) == {
+        "improved": 18,
+        "unchanged": 22,
+        "missing": 3,
+    }
+    assert dict(table["clinical_category"].value_counts().iter_rows()) == {
+        "recovered": 10,
+        "improved": 8,
+        "unchanged": 22,
+        "missing": 3,
+    }

@@ -2,7 +2,8 @@
 
 Sudden gains and losses (Tang & DeRubeis 1999) as implemented by the R package
 suddengains 0.7.2 (``compat="suddengains"``) or with its quirks fixed (default),
-and alliance rupture / repair signals. Framework-free: numpy, scipy and polars.
+alliance rupture / repair signals, and reliable change per patient (formulas from
+:mod:`concord.analytics.psychometrics`). Framework-free: numpy, scipy and polars.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from concord.analytics.trajectories.identify import (
     identify_sudden_losses,
 )
 from concord.analytics.trajectories.interval_statistics import interval_statistics
+from concord.analytics.trajectories.reliable_change import reliable_change_by_patient
 from concord.analytics.trajectories.select_cases import select_cases
 from concord.analytics.trajectories.settings import SuddenChangeOptions
 
@@ -68,6 +70,7 @@ __all__ = [
     "identify_sudden_gains",
     "identify_sudden_losses",
     "interval_statistics",
+    "reliable_change_by_patient",
     "select_cases",
     "session_changes_table",
     "sudden_gains_by_gain",

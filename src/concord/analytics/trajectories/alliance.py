@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from concord.analytics.trajectories._input import numeric_column
+from concord.analytics.trajectories._long import check_long
 from concord.analytics.trajectories.alliance_events import (
     AllianceDrop,
     AllianceEvent,
@@ -39,7 +39,6 @@ from concord.analytics.trajectories.alliance_events import (
     SuddenAllianceChange,
 )
 from concord.analytics.trajectories.criteria import CriteriaSettings, evaluate_intervals
-from concord.analytics.trajectories.errors import TrajectoryInputError
 
 # Ratings are compared with cut-offs after subtraction; this absorbs binary
 # floating-point representation error (e.g. 36.7 - 35.7) and nothing more.
@@ -99,55 +98,6 @@ class _Series:
     dates: list[str | None]
     post: NDArray[np.float64]
     pre: NDArray[np.float64] | None
-
-
-def _check_long(
-    ratings: pl.DataFrame,
-    patient: str,
-    session: str,
-    score: str,
-    date: str | None,
-    pre_score: str | None,
-) -> pl.DataFrame:
-    """Validate and normalise the long table; errors name the row as given."""
-    for name in (patient, session, score, date, pre_score):
-        if name is not None and name not in ratings.columns:
-            raise TrajectoryInputError("column not found in the data", column=name)
-    ids = ratings.get_column(patient)
-    if ids.null_count():
-        raise TrajectoryInputError(
-            "missing patient", row=int(ids.is_null().arg_true()[0]) + 1, column=patient
-        )
-    sessions = numeric_column(ratings, session)
-    bad = sessions.is_null() | (sessions != sessions.round(0)).fill_null(True)
-    if bad.any():
-        row = int(bad.arg_true()[0]) + 1
-        raise TrajectoryInputError("session number must be a whole number", row=row, column=session)
-    columns = [
-        ids.alias("patient"),
-        sessions.cast(pl.Int64).alias("session"),
-        numeric_column(ratings, score).alias("post"),
-        (
-            ratings.get_column(date).cast(pl.String).alias("date")
-            if date is not None
-            else pl.Series("date", [None] * ratings.height, dtype=pl.String)
-        ),
-        (
-            numeric_column(ratings, pre_score).alias("pre")
-            if pre_score is not None
-            else pl.Series("pre", [None] * ratings.height, dtype=pl.Float64)
-        ),
-    ]
-    table = pl.DataFrame(columns)
-    duplicated = table.select(pl.struct("patient", "session").is_duplicated()).to_series()
-    if duplicated.any():
-        row = int(duplicated.arg_true()[1]) + 1
-        raise TrajectoryInputError(
-            f"patient {table['patient'][row - 1]!r} has session {table['session'][row - 1]} twice",
-            row=row,
-            column=session,
-        )
-    return table.sort(["patient", "session"], maintain_order=True)
 
 
 def _series(table: pl.DataFrame, with_pre: bool) -> Iterator[_Series]:
@@ -444,7 +394,7 @@ def detect_alliance_signals(
     ``identify_sg(..., sg_crit1_cutoff = c)`` (losses) on a wide pivot with
     ``sg_crit2_pct = NULL``.
     """
-    table = _check_long(ratings, patient, session, score, date, pre_score)
+    table = check_long(ratings, patient, session, score, date, pre_score)
     events: list[AllianceEvent] = []
     changes: list[SessionChange] = []
     order: dict[Any, int] = {}
