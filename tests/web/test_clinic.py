@@ -290,3 +290,15 @@ def test_observer_sees_assigned_sessions_without_names_or_notes(cast: Cast) -> N
 def test_healthz_checks_the_database() -> None:
     response = Client().get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_stylesheet_is_served_locally_and_no_page_uses_a_cdn(cast: Cast) -> None:
+    client = Client()
+    client.force_login(cast.users["clin_a"])
+    page = client.get(reverse("clinic:caseload")).content.decode()
+    assert 'href="/static/concord/concord.css"' in page
+    assert "https://" not in page and "http://" not in page.replace('xmlns="http://www.w3.org', "")
+    css = client.get("/static/concord/concord.css")
+    assert css.status_code == 200
+    assert b"--accent" in b"".join(css.streaming_content)  # type: ignore[attr-defined]
