@@ -260,7 +260,16 @@ def test_date_and_datetime_columns_and_arrow_and_csv_inputs_agree(tmp_path) -> N
         assert other.equals(results[0])
 
 
-def test_vectorised_matches_step_by_step_reference_on_random_patients() -> None:
+@pytest.mark.parametrize(
+    "supplies",
+    [
+        [7, 14, 28, 30, 90],  # whole days: the exact Int64 path
+        [7, 14, 28, 30, 90, 0.5, 12.25, 0.1],  # fractional days: the Float64 path
+    ],
+)
+def test_vectorised_matches_step_by_step_reference_on_random_patients(
+    supplies: list[float],
+) -> None:
     rng = random.Random(20231)
     drugs = ["a", "b", "c"]
     rows = []
@@ -270,27 +279,33 @@ def test_vectorised_matches_step_by_step_reference_on_random_patients() -> None:
                 (
                     pid,
                     day(rng.randint(-60, 400)),
-                    rng.choice([7, 14, 28, 30, 90, 0.5, 12.25]),
+                    rng.choice(supplies),
                     rng.choice(drugs),
+                    rng.choice(["class x", "class y"]),
                 )
             )
     frame = pl.DataFrame(
         {
-            "id": [r[0] for r in rows],
+            "id": [f"p{r[0]:03d}" for r in rows],
             "date": [r[1] for r in rows],
             "days": [float(r[2]) for r in rows],
             "drug": [r[3] for r in rows],
+            "cls": [r[4] for r in rows],
         }
     )
-    for drug_col in (None, "drug"):
-        fast = proportion_of_days_covered(frame, **COLS, drug_col=drug_col, **PERIOD)
-        assert fast.height == 400
+    for drug_col, class_col in ((None, None), ("drug", None), (None, "cls"), ("drug", "cls")):
+        fast = proportion_of_days_covered(
+            frame, **COLS, drug_col=drug_col, class_col=class_col, **PERIOD
+        )
+        groups = {(f"p{r[0]:03d}", r[4] if class_col else None) for r in rows}
+        assert fast.height == len(groups)
+        assert fast["id"].to_list() == sorted(fast["id"].to_list())
         statuses = set()
         for row in fast.iter_rows(named=True):
             fills = [
                 Fill(r[1], float(r[2]), r[3] if drug_col else None)
                 for r in rows
-                if r[0] == row["id"]
+                if f"p{r[0]:03d}" == row["id"] and (class_col is None or r[4] == row["cls"])
             ]
             ref = pdc_for_patient(fills, **PERIOD)
             statuses.add(ref.status)

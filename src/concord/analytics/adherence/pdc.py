@@ -384,9 +384,7 @@ def proportion_of_days_covered(
         date_format=date_format,
     )
     keys = [id_col] if class_col is None else [id_col, class_col]
-    covered = _covered_days(frame.lazy(), keys, drug_col, start, end)
-    groups = frame.lazy().select(keys).unique()
-    out = groups.join(covered, on=keys, how="left")
+    out = _covered_days(frame, keys, drug_col, start, end).lazy()
 
     index = pl.col("__index")
     status = (
@@ -433,31 +431,87 @@ def proportion_of_days_covered(
 
 
 def _covered_days(
-    fills: pl.LazyFrame, keys: list[str], drug_col: str | None, start: int, end: int
-) -> pl.LazyFrame:
-    """Index day, distinct fill dates and covered days per group (PQA shift-forward)."""
+    frame: pl.DataFrame, keys: list[str], drug_col: str | None, start: int, end: int
+) -> pl.DataFrame:
+    """Index day, distinct fill dates and covered days per group (PQA shift-forward).
+
+    Every group of the input is returned (``__index`` is null when it has no fill in the
+    period). Fills outside the period keep their place in the order with a supply of 0, which
+    covers nothing and never moves a later shifted supply (their day is earlier than any fill
+    in the period, or later than all of them).
+
+    Groups are contiguous runs after a stable sort, so cumulative sums and maxima per group are
+    computed on the whole column: a sum minus its value at the group start, and a maximum over
+    values lifted by ``group number * span`` (exact in Int64 when supplies are whole days;
+    otherwise Polars' per-group window is used).
+    """
     lanes = keys if drug_col is None else [*keys, drug_col]
-    day, dur = pl.col(_DAY), pl.col(_DUR)
-    fills = fills.filter(day.is_between(start, end)).sort([*lanes, _DAY, _ROW])
-    cumulative = dur.cum_sum().over(lanes)
-    # End of the shifted supply of fill i: C_i + max_{j<=i}(d_j - C_{j-1}).
-    fills = fills.with_columns(__cum=cumulative).with_columns(
-        __end=pl.col("__cum") + (day - (pl.col("__cum") - dur)).cum_max().over(lanes)
+    day = pl.col(_DAY)
+    inside = day.is_between(start, end)
+    integral = frame.height == 0 or bool(
+        frame.select(((pl.col(_DUR) % 1 == 0) & (pl.col(_DUR) < 1e9)).all()).item()
     )
-    fills = fills.with_columns(__start=pl.col("__end") - dur)
+    supply_type = pl.Int64 if integral else pl.Float64
+    fills = frame.select(
+        *lanes,
+        day,
+        __in=inside,
+        __d=pl.when(inside).then(pl.col(_DUR)).otherwise(0).cast(supply_type),
+    )
+    fills = _segments(fills.sort([*map(_sort_code, lanes), _DAY], maintain_order=True), lanes)
+    fills = fills.with_columns(__cum=_group_cum_sum("__d", integral))
+    fills = fills.with_columns(__v=day.cast(supply_type) - (pl.col("__cum") - pl.col("__d")))
+    # End of the shifted supply of fill i: C_i + max_{j<=i}(d_j - C_{j-1}).
+    fills = fills.with_columns(__end=pl.col("__cum") + _group_cum_max(fills, "__v", integral))
+    fills = fills.with_columns(__start=pl.col("__end") - pl.col("__d"))
     lower = pl.col("__start")
     if drug_col is not None:
         # Different drugs are not shifted: count the union of their shifted supplies.
-        fills = fills.sort([*keys, "__start", "__end"]).with_columns(
-            __prev=pl.col("__end").cum_max().shift(1).over(keys)
-        )
-        lower = pl.max_horizontal(lower, pl.col("__prev").fill_null(float("-inf")))
-    upper = pl.min_horizontal(pl.col("__end"), pl.lit(float(end + 1)))
-    return fills.group_by(keys).agg(
-        __index=day.min(),
-        __dates=day.n_unique(),
-        __covered=(upper - lower).clip(lower_bound=0.0).sum(),
+        order = [*map(_sort_code, keys), "__start", "__end"]
+        fills = _segments(fills.sort(order, maintain_order=True), keys)
+        fills = fills.with_columns(__reach=_group_cum_max(fills, "__end", integral))
+        previous = pl.when(pl.col("__new")).then(None).otherwise(pl.col("__reach").shift(1))
+        lower = pl.max_horizontal(lower, previous)
+    upper = pl.min_horizontal(pl.col("__end"), pl.lit(end + 1, supply_type))
+    return fills.group_by("__g").agg(
+        *(pl.col(k).first() for k in keys),
+        __index=day.filter(pl.col("__in")).min(),
+        __dates=day.filter(pl.col("__in")).n_unique(),
+        __covered=(upper - lower).clip(lower_bound=0).sum().cast(pl.Float64),
     )
+
+
+def _sort_code(column: str) -> pl.Expr:
+    """A cheap sort key that keeps equal values together (text becomes category codes)."""
+    return pl.col(column).cast(pl.String).cast(pl.Categorical).to_physical()
+
+
+def _segments(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Mark group starts (``__new``) and number the groups (``__g``) of a sorted frame."""
+    changed = pl.lit(False)
+    for column in columns:
+        changed = changed | (pl.col(column) != pl.col(column).shift(1))
+    return frame.with_columns(__new=changed.fill_null(True)).with_columns(
+        __g=pl.col("__new").cum_sum().cast(pl.Int64)
+    )
+
+
+def _group_cum_sum(column: str, integral: bool) -> pl.Expr:
+    if not integral:
+        return pl.col(column).cum_sum().over("__g")
+    total = pl.col(column).cum_sum()
+    return total - pl.when(pl.col("__new")).then(total - pl.col(column)).forward_fill()
+
+
+def _group_cum_max(frame: pl.DataFrame, column: str, integral: bool) -> pl.Expr:
+    if integral and frame.height:
+        low, high = frame[column].min(), frame[column].max()
+        groups = frame["__g"].max()
+        span = int(high) - int(low) + 1  # type: ignore[arg-type]
+        if span * (int(groups) + 1) < 2**62:  # type: ignore[arg-type]
+            lift = pl.col("__g") * span
+            return (pl.col(column) - low + lift).cum_max() - lift + low
+    return pl.col(column).cum_max().over("__g")
 
 
 # --------------------------------------------------------------------------- reference
