@@ -2,7 +2,8 @@
 
 Two implementations of the same rules:
 
-* :func:`proportion_of_days_covered` -- vectorised (Polars, lazy), one row per patient or per
+* :func:`proportion_of_days_covered` -- vectorised (Polars: one stable sort, then cumulative
+  sums and maxima over whole columns; no per-patient loop), one row per patient or per
   patient and medication class; it scales to millions of patients;
 * :func:`pdc_for_patient` -- a plain-Python reference for one patient's fills, written as the
   step-by-step recurrence of the specification; the tests check that both agree.
