@@ -1,0 +1,186 @@
+"""Support for the end-to-end browser tests: Debian's Chromium driven by Playwright.
+
+Playwright cannot download its own browser here, so the tests launch the system Chromium
+at :data:`CHROMIUM`. When it is missing the tests are skipped with :data:`MISSING_REASON`,
+unless ``CONCORD_REQUIRE_BROWSER=1`` (set by ``.ci/run``), in which case they fail.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CHROMIUM_MISSING = "Chromium not found at /usr/bin/chromium"
+CHROMIUM_HINT = "apt-get install chromium"
+MISSING_REASON = f"{CHROMIUM_MISSING}: browser tests skipped ({CHROMIUM_HINT})"
+REQUIRE_ENV = "CONCORD_REQUIRE_BROWSER"
+VIEWPORT = {"width": 1280, "height": 900}
+TIMEOUT_MS = 15_000
+
+
+def browser_required() -> bool:
+    return os.environ.get(REQUIRE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def skip_or_fail(problem: str, hint: str) -> None:
+    """Skip the test, or fail it when the browser is required (CI)."""
+    if browser_required():
+        pytest.fail(
+            f"{problem}, and {REQUIRE_ENV}=1 requires the browser tests ({hint})", pytrace=False
+        )
+    pytest.skip(f"{problem}: browser tests skipped ({hint})")
+
+
+def require_chromium() -> None:
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        skip_or_fail(CHROMIUM_MISSING, CHROMIUM_HINT)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        skip_or_fail("Playwright for Python is not installed", "pip install -e '.[dev]'")
+
+
+@contextmanager
+def allow_sync_orm_in_event_loop() -> Iterator[None]:
+    """Playwright's sync API runs an asyncio loop in this thread; the tests still query the
+    database directly from it, which Django refuses unless told it is safe here."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@contextmanager
+def launch_chromium() -> Iterator[Browser]:
+    """The system Chromium, headless, or a skip (a failure in CI) when it is not there."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with allow_sync_orm_in_event_loop(), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class BrowserPage:
+    """A fresh browser context (no cookies) and its page, with what went wrong on it:
+    script errors and policy violations from the console, and failed sub-resources
+    (stylesheets, images) by status and address."""
+
+    context: BrowserContext
+    page: Page
+    console_errors: list[str] = field(default_factory=list)
+    failed_subresources: list[str] = field(default_factory=list)
+
+
+NETWORK_ERROR_PREFIX = "Failed to load resource"
+
+
+@contextmanager
+def new_page(browser: Browser) -> Iterator[BrowserPage]:
+    context = browser.new_context(viewport=VIEWPORT, locale="en-GB")  # type: ignore[arg-type]
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    opened = BrowserPage(context, page)
+
+    def on_console(message: ConsoleMessage) -> None:
+        # Failed loads are recorded from the responses instead, with their address.
+        if message.type == "error" and not message.text.startswith(NETWORK_ERROR_PREFIX):
+            opened.console_errors.append(message.text)
+
+    def on_response(response: Response) -> None:
+        # Pages are checked by the tests themselves; Chromium asks every site for a
+        # /favicon.ico, which Concord does not have.
+        if (
+            response.status >= 400
+            and response.request.resource_type != "document"
+            and not response.url.endswith("/favicon.ico")
+        ):
+            opened.failed_subresources.append(f"{response.status} {response.url}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: opened.console_errors.append(str(error)))
+    page.on("response", on_response)
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+@contextmanager
+def audit_trail_emptied_afterwards(connection: BaseDatabaseWrapper) -> Iterator[None]:
+    """Empty the audit trail after a transactional test, so that its closing flush works.
+
+    The trail refuses DELETE with triggers (audit migration 0002). pytest-django ends a
+    ``live_server`` test by emptying every table; on SQLite with ``DELETE FROM``, which the
+    trigger aborts (PostgreSQL uses TRUNCATE, which fires no row trigger). So the rows are
+    deleted here first with the triggers briefly dropped, and the triggers are put back:
+    they stay in force during every test and for the tests that follow.
+    """
+    yield
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        for statement in _audit_trigger_sql("SQLITE_DROP"):
+            cursor.execute(statement)
+        try:
+            cursor.execute("DELETE FROM audit_auditevent")
+        finally:
+            for statement in _audit_trigger_sql("SQLITE"):
+                cursor.execute(statement)
+
+
+def _audit_trigger_sql(name: str) -> list[str]:
+    migration = importlib.import_module("concord.web.audit.migrations.0002_append_only_triggers")
+    return list(getattr(migration, name))
+
+
+def sign_in(page: Page, base_url: str, username: str, password: str) -> int:
+    """Fill in and submit the real sign-in form; return the HTTP status of the answer."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(password)
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Sign in").click()
+    response = navigation.value
+    assert response is not None
+    return response.status
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """A full-page screenshot in /tmp to look at (never committed)."""
+    path = Path("/tmp") / f"concord-{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
