@@ -28,6 +28,7 @@ def test_phq9_total_band_and_safety_item() -> None:
     assert (total.value, total.status, total.band) == (13.0, "complete", "moderate")
     assert result.flags == ("safety_item9",)
     assert result.safety_alert is True
+    assert (result.instrument, result.version, result.rater) == ("phq9", "1.0", "patient")
 
 
 def test_phq9_item9_zero_raises_no_safety_flag() -> None:

@@ -67,6 +67,7 @@ class ScoreResult:
 
     instrument: str
     version: str
+    rater: str
     scales: tuple[ScaleScore, ...]
     differences: Mapping[str, float | None]
     flags: tuple[str, ...]
@@ -191,6 +192,7 @@ def score_response(instrument: Instrument, answers: Mapping[str, object]) -> Sco
     return ScoreResult(
         instrument=instrument.code,
         version=instrument.version,
+        rater=instrument.rater,
         scales=tuple(scales),
         differences=differences,
         flags=raised,
