@@ -449,7 +449,7 @@ def test_criterion3_only_na_when_a_window_has_fewer_than_two_values() -> None:
     # one person, 6 occasions; occasion 2 and 4 missing (0-based 1 and 3)
     scores = np.array([[20.0, np.nan, 19.0, np.nan, 10.0, 9.0]])
     settings = CriteriaSettings(kind="decrease", crit1_cutoff=None, crit2_pct=None)
-    result = evaluate_intervals(scores, settings)
+    result = evaluate_intervals(scores, settings, keep_statistics=True)
     # intervals (0-based post) 2, 3, 4: pre windows [20, NA] / [20, NA, 19] / [NA, 19, NA]
     assert result.n_pre is not None and result.n_post is not None
     assert result.n_pre.tolist() == [[1, 2, 1]]

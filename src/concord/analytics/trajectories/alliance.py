@@ -313,6 +313,7 @@ def _sudden_changes(
                 crit2_floor=settings.scale_minimum,
                 crit3_alpha=settings.sudden_crit3_alpha,
             ),
+            keep_statistics=True,
         )
         person, interval = np.nonzero(criteria.crit123_met)
         critical = criteria.critical_value

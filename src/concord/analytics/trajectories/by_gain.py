@@ -78,7 +78,8 @@ def _bysg_arrays(
         with np.errstate(invalid="ignore"):
             reversal = later < reversal_value
     freq = np.bincount(person, minlength=scores.shape[0])[person]
-    sessions = np.array([options.session_number(int(p)) for p in pre], dtype=np.int64)
+    # pre-gain session number: 0-based column + 1, or the column itself with a baseline
+    sessions = pre.astype(np.int64) + (0 if options.identify_sg_1to2 else 1)
     return {
         "person": person,
         "session": sessions,

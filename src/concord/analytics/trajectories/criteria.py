@@ -6,10 +6,11 @@ loops only over the handful of examined intervals, never over persons.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,6 +22,9 @@ ChangeKind = Literal["decrease", "increase"]
 
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
+
+# persons per block in evaluate_intervals (temporaries of 32 768 doubles = 256 KiB)
+_BLOCK_PERSONS = 32_768
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,9 @@ def _window_stats(
     return count, mean, variance
 
 
-def evaluate_intervals(scores: FloatArray, settings: CriteriaSettings) -> IntervalCriteria:
+def evaluate_intervals(
+    scores: FloatArray, settings: CriteriaSettings, *, keep_statistics: bool = False
+) -> IntervalCriteria:
     """Apply the sudden-change criteria to every examinable interval.
 
     Intervals between 0-based columns ``j - 1`` and ``j`` for
@@ -218,6 +224,10 @@ def evaluate_intervals(scores: FloatArray, settings: CriteriaSettings) -> Interv
     with ``t_crit = |qt(alpha / 2, n_pre + n_post - 2)|`` when adjusting for
     missing values, otherwise the fixed critical value; NA when a window has
     fewer than two values.
+
+    Everything is computed occasion-major (one contiguous row per occasion) and
+    loops only over the few intervals; ``keep_statistics`` also keeps the
+    criterion-3 intermediates (n, means, SDs, pooled SD, critical value).
     """
     if scores.ndim != 2:
         raise TrajectoryInputError("scores must be a persons x occasions matrix")
@@ -228,24 +238,51 @@ def evaluate_intervals(scores: FloatArray, settings: CriteriaSettings) -> Interv
         )
     if settings.crit1_cutoff is None and settings.crit2_pct is None and not settings.crit3:
         raise TrajectoryInputError("at least one of the three criteria must be applied")
+    n_persons = scores.shape[0]
+    if n_persons <= _BLOCK_PERSONS:
+        return _evaluate_block(scores, settings, keep_statistics)
+    # Blocks of persons keep every temporary in cache and out of the page-fault
+    # path of large allocations; each block is still fully vectorised.
+    blocks = [
+        _evaluate_block(scores[start : start + _BLOCK_PERSONS], settings, keep_statistics)
+        for start in range(0, n_persons, _BLOCK_PERSONS)
+    ]
+    merged: dict[str, Any] = {"pre_position": blocks[0].pre_position}
+    for item in dataclasses.fields(IntervalCriteria):
+        if item.name == "pre_position":
+            continue
+        parts = [getattr(block, item.name) for block in blocks]
+        merged[item.name] = None if parts[0] is None else np.concatenate(parts, axis=0)
+    return IntervalCriteria(**merged)
 
+
+def _evaluate_block(
+    scores: FloatArray, settings: CriteriaSettings, keep_statistics: bool
+) -> IntervalCriteria:
+    """:func:`evaluate_intervals` on one block of persons (inputs already checked)."""
+    n_occasions = scores.shape[1]
+    by_occasion = np.ascontiguousarray(scores.T)
+    present = ~np.isnan(by_occasion)
     positions = np.arange(2, n_occasions - 1)
-    pre_value = scores[:, positions - 1]
-    post_value = scores[:, positions]
+    pre_value = by_occasion[positions - 1]
+    post_value = by_occasion[positions]
     # change in the direction of the event: a - b for decreases, b - a for increases
-    change = pre_value - post_value if settings.kind == "decrease" else post_value - pre_value
-    both = ~(np.isnan(pre_value) | np.isnan(post_value))
-    filled_change = np.where(both, change, 0.0)
-
-    c1_met = c1_ok = c2_met = c2_ok = None
-    if settings.crit1_cutoff is not None:
-        c1_ok = both
-        c1_met = both & (filled_change >= settings.crit1_cutoff)
-    if settings.crit2_pct is not None:
-        base = pre_value if settings.crit2_floor == 0.0 else pre_value - settings.crit2_floor
-        c2_ok = both
-        c2_met = both & (filled_change >= settings.crit2_pct * np.where(both, base, 0.0))
-    c3 = _criterion3(scores, positions, settings) if settings.crit3 else None
+    both = present[positions - 1] & present[positions]
+    with np.errstate(invalid="ignore"):
+        change = pre_value - post_value if settings.kind == "decrease" else post_value - pre_value
+        c1_met = c1_ok = c2_met = c2_ok = None
+        if settings.crit1_cutoff is not None:
+            c1_ok = both
+            c1_met = both & (change >= settings.crit1_cutoff)
+        if settings.crit2_pct is not None:
+            base = pre_value if settings.crit2_floor == 0.0 else pre_value - settings.crit2_floor
+            c2_ok = both
+            c2_met = both & (change >= settings.crit2_pct * base)
+    c3 = (
+        _criterion3(by_occasion, present, positions, settings, keep_statistics)
+        if settings.crit3
+        else None
+    )
 
     available = np.ones(both.shape, dtype=np.bool_)
     met = np.ones(both.shape, dtype=np.bool_)
@@ -258,59 +295,62 @@ def evaluate_intervals(scores: FloatArray, settings: CriteriaSettings) -> Interv
         met &= c3.met
     met &= available
 
+    def persons_first(values: np.ndarray | None) -> np.ndarray | None:
+        # stored interval-major; expose as (persons, intervals) without copying
+        return None if values is None else values.T
+
     return IntervalCriteria(
         pre_position=(positions - 1).astype(np.intp),
-        crit1_met=c1_met,
-        crit1_available=c1_ok,
-        crit2_met=c2_met,
-        crit2_available=c2_ok,
-        crit3_met=None if c3 is None else c3.met,
-        crit3_available=None if c3 is None else c3.available,
-        crit123_met=met,
-        crit123_available=available,
-        n_pre=None if c3 is None else c3.n_pre,
-        n_post=None if c3 is None else c3.n_post,
-        mean_pre=None if c3 is None else c3.mean_pre,
-        mean_post=None if c3 is None else c3.mean_post,
-        sd_pre=None if c3 is None else c3.sd_pre,
-        sd_post=None if c3 is None else c3.sd_post,
-        pooled_sd=None if c3 is None else c3.pooled_sd,
-        critical_value=None if c3 is None else c3.critical_value,
+        crit1_met=persons_first(c1_met),
+        crit1_available=persons_first(c1_ok),
+        crit2_met=persons_first(c2_met),
+        crit2_available=persons_first(c2_ok),
+        crit3_met=None if c3 is None else c3.met.T,
+        crit3_available=None if c3 is None else c3.available.T,
+        crit123_met=met.T,
+        crit123_available=available.T,
+        n_pre=None if c3 is None else persons_first(c3.n_pre),
+        n_post=None if c3 is None else persons_first(c3.n_post),
+        mean_pre=None if c3 is None else persons_first(c3.mean_pre),
+        mean_post=None if c3 is None else persons_first(c3.mean_post),
+        sd_pre=None if c3 is None else persons_first(c3.sd_pre),
+        sd_post=None if c3 is None else persons_first(c3.sd_post),
+        pooled_sd=None if c3 is None else persons_first(c3.pooled_sd),
+        critical_value=None if c3 is None else persons_first(c3.critical_value),
     )
 
 
 @dataclass(frozen=True)
 class _Criterion3:
+    """Interval-major (intervals, persons) criterion-3 arrays."""
+
     met: BoolArray
     available: BoolArray
-    n_pre: NDArray[np.int8]
-    n_post: NDArray[np.int8]
-    mean_pre: FloatArray
-    mean_post: FloatArray
-    sd_pre: FloatArray
-    sd_post: FloatArray
-    pooled_sd: FloatArray
-    critical_value: FloatArray
+    n_pre: NDArray[np.int8] | None
+    n_post: NDArray[np.int8] | None
+    mean_pre: FloatArray | None
+    mean_post: FloatArray | None
+    sd_pre: FloatArray | None
+    sd_post: FloatArray | None
+    pooled_sd: FloatArray | None
+    critical_value: FloatArray | None
 
 
 def _criterion3(
-    scores: FloatArray, positions: NDArray[np.int64], settings: CriteriaSettings
+    by_occasion: FloatArray,
+    present: BoolArray,
+    positions: NDArray[np.int64],
+    settings: CriteriaSettings,
+    keep_statistics: bool,
 ) -> _Criterion3:
-    """Criterion 3 for every interval; loops over intervals, not persons."""
-    n_persons, n_occasions = scores.shape
-    shape = (n_persons, positions.size)
-    out = _Criterion3(
-        met=np.zeros(shape, dtype=np.bool_),
-        available=np.zeros(shape, dtype=np.bool_),
-        n_pre=np.zeros(shape, dtype=np.int8),
-        n_post=np.zeros(shape, dtype=np.int8),
-        mean_pre=np.full(shape, np.nan),
-        mean_post=np.full(shape, np.nan),
-        sd_pre=np.full(shape, np.nan),
-        sd_post=np.full(shape, np.nan),
-        pooled_sd=np.full(shape, np.nan),
-        critical_value=np.full(shape, np.nan),
-    )
+    """Criterion 3 for every interval; loops over intervals, not persons.
+
+    The pre window of interval ``j`` (columns ``j-3 .. j-1``) is the post
+    window of interval ``j - 3``, so each window's statistics are computed once.
+    """
+    n_occasions, n_persons = by_occasion.shape
+    shape = (positions.size, n_persons)
+    filled = np.where(present, by_occasion, 0.0)
     critical_by_df = {
         df: (
             crit3_critical_value(settings.crit3_alpha, df)
@@ -319,39 +359,68 @@ def _criterion3(
         )
         for df in (2, 3, 4)
     }
-    by_occasion = np.ascontiguousarray(scores.T)
-    present = ~np.isnan(by_occasion)
-    filled = np.where(present, by_occasion, 0.0)
+    windows: dict[int, tuple[NDArray[np.int8], FloatArray, FloatArray]] = {}
 
-    def stats_of(lo: int, hi: int) -> tuple[NDArray[np.int8], FloatArray, FloatArray]:
-        lo, hi = max(0, lo), min(n_occasions, hi)
-        return _window_stats(by_occasion[lo:hi], present[lo:hi], filled[lo:hi])
+    def window(start: int) -> tuple[NDArray[np.int8], FloatArray, FloatArray]:
+        if start not in windows:
+            lo, hi = max(0, start), min(n_occasions, start + 3)
+            windows[start] = _window_stats(by_occasion[lo:hi], present[lo:hi], filled[lo:hi])
+        return windows[start]
 
+    met = np.zeros(shape, dtype=np.bool_)
+    available = np.zeros(shape, dtype=np.bool_)
+    stats: dict[str, np.ndarray] = {}
+    if keep_statistics:
+        stats = {
+            "n_pre": np.zeros(shape, dtype=np.int8),
+            "n_post": np.zeros(shape, dtype=np.int8),
+            **{
+                name: np.full(shape, np.nan)
+                for name in (
+                    "mean_pre",
+                    "mean_post",
+                    "sd_pre",
+                    "sd_post",
+                    "pooled_sd",
+                    "critical_value",
+                )
+            },
+        }
     for i, j in enumerate(positions):
-        count_p, m_p, var_p = stats_of(j - 3, j)
-        count_q, m_q, var_q = stats_of(j, j + 3)
+        count_p, m_p, var_p = window(int(j) - 3)
+        count_q, m_q, var_q = window(int(j))
         ok = (count_p >= 2) & (count_q >= 2)
         sd_p = np.sqrt(var_p)
         sd_q = np.sqrt(var_q)
+        df = count_p + count_q - 2
         with np.errstate(invalid="ignore", divide="ignore"):
-            pooled_sd = np.sqrt(
-                ((count_p - 1) * sd_p**2 + (count_q - 1) * sd_q**2) / (count_p + count_q - 2)
-            )
-        df = count_p.astype(np.int64) + count_q.astype(np.int64) - 2
-        t_crit = np.full(n_persons, np.nan)
-        for df_value, value in critical_by_df.items():
-            t_crit[ok & (df == df_value)] = value
-        shift = m_p - m_q if settings.kind == "decrease" else m_q - m_p
-        with np.errstate(invalid="ignore"):
+            # R squares the SDs it got from sd(); keep that order of operations
+            pooled_sd = np.sqrt(((count_p - 1) * sd_p**2 + (count_q - 1) * sd_q**2) / df)
+            t_crit = np.full(n_persons, np.nan)
+            for df_value, value in critical_by_df.items():
+                t_crit[ok & (df == df_value)] = value
+            shift = m_p - m_q if settings.kind == "decrease" else m_q - m_p
             passed = shift > t_crit * pooled_sd
-        out.n_pre[:, i] = count_p
-        out.n_post[:, i] = count_q
-        out.mean_pre[:, i] = m_p
-        out.mean_post[:, i] = m_q
-        out.sd_pre[:, i] = sd_p
-        out.sd_post[:, i] = sd_q
-        out.pooled_sd[:, i] = np.where(ok, pooled_sd, np.nan)
-        out.critical_value[:, i] = t_crit
-        out.available[:, i] = ok
-        out.met[:, i] = ok & passed
-    return out
+        available[i] = ok
+        met[i] = ok & passed
+        if keep_statistics:
+            stats["n_pre"][i] = count_p
+            stats["n_post"][i] = count_q
+            stats["mean_pre"][i] = m_p
+            stats["mean_post"][i] = m_q
+            stats["sd_pre"][i] = sd_p
+            stats["sd_post"][i] = sd_q
+            stats["pooled_sd"][i] = np.where(ok, pooled_sd, np.nan)
+            stats["critical_value"][i] = t_crit
+    return _Criterion3(
+        met=met,
+        available=available,
+        n_pre=stats.get("n_pre"),
+        n_post=stats.get("n_post"),
+        mean_pre=stats.get("mean_pre"),
+        mean_post=stats.get("mean_post"),
+        sd_pre=stats.get("sd_pre"),
+        sd_post=stats.get("sd_post"),
+        pooled_sd=stats.get("pooled_sd"),
+        critical_value=stats.get("critical_value"),
+    )

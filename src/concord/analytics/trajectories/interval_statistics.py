@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from concord.analytics.trajectories.criteria import BoolArray, FloatArray
+from concord.analytics.trajectories.criteria import BoolArray, FloatArray, evaluate_intervals
 from concord.analytics.trajectories.identify import SuddenChangeSearch
 
 
@@ -42,6 +42,9 @@ def interval_statistics(search: SuddenChangeSearch) -> pl.DataFrame:
     the audit trail behind each flag; suddengains has no equivalent output.
     """
     crit = search.criteria
+    if crit.n_pre is None and search.options.sg_crit3:
+        # the search did not keep the intermediates: compute them once more
+        crit = evaluate_intervals(search.scores, search.options.criteria(), keep_statistics=True)
     if crit.n_pre is None or crit.n_post is None:
         raise ValueError("interval_statistics needs criterion 3 (sg_crit3=True)")
     n_persons = search.scores.shape[0]
