@@ -391,7 +391,7 @@ def proportion_of_days_covered(
     status = (
         pl.when(index.is_null())
         .then(pl.lit(STATUS_NO_FILLS_IN_PERIOD))
-        .when(pl.col("__dates") < 2)
+        .when(pl.col("__last") == index)
         .then(pl.lit(STATUS_FEWER_THAN_TWO_FILLS))
         .when(end - index < min_days_before_end)
         .then(pl.lit(STATUS_INDEX_TOO_LATE))
@@ -434,7 +434,7 @@ def proportion_of_days_covered(
 def _covered_days(
     frame: pl.DataFrame, keys: list[str], drug_col: str | None, start: int, end: int
 ) -> pl.DataFrame:
-    """Index day, distinct fill dates and covered days per group (PQA shift-forward).
+    """First and last fill day in the period and covered days per group (PQA shift-forward).
 
     Every group of the input is returned (``__index`` is null when it has no fill in the
     period). Fills outside the period keep their place in the order with a supply of 0, which
@@ -459,7 +459,8 @@ def _covered_days(
         __in=inside,
         __d=pl.when(inside).then(pl.col(_DUR)).otherwise(0).cast(supply_type),
     )
-    fills = _segments(fills.sort([*map(_sort_code, lanes), _DAY], maintain_order=True), lanes)
+    order = [*(_sort_code(fills, c) for c in lanes), pl.col(_DAY)]
+    fills = _segments(fills.sort(order, maintain_order=True), lanes)
     fills = fills.with_columns(__cum=_group_cum_sum("__d", integral))
     fills = fills.with_columns(__v=day.cast(supply_type) - (pl.col("__cum") - pl.col("__d")))
     # End of the shifted supply of fill i: C_i + max_{j<=i}(d_j - C_{j-1}).
@@ -468,23 +469,32 @@ def _covered_days(
     lower = pl.col("__start")
     if drug_col is not None:
         # Different drugs are not shifted: count the union of their shifted supplies.
-        order = [*map(_sort_code, keys), "__start", "__end"]
+        order = [*(_sort_code(fills, c) for c in keys), pl.col("__start"), pl.col("__end")]
         fills = _segments(fills.sort(order, maintain_order=True), keys)
         fills = fills.with_columns(__reach=_group_cum_max(fills, "__end", integral))
         previous = pl.when(pl.col("__new")).then(None).otherwise(pl.col("__reach").shift(1))
         lower = pl.max_horizontal(lower, previous)
     upper = pl.min_horizontal(pl.col("__end"), pl.lit(end + 1, supply_type))
+    fills = fills.select(
+        *keys,
+        "__g",
+        __day_in=pl.when(pl.col("__in")).then(day),
+        __part=(upper - lower).clip(lower_bound=0),
+    )
+    # Two fills on distinct dates <=> the first and last in-period dates differ.
     return fills.group_by("__g").agg(
         *(pl.col(k).first() for k in keys),
-        __index=day.filter(pl.col("__in")).min(),
-        __dates=day.filter(pl.col("__in")).n_unique(),
-        __covered=(upper - lower).clip(lower_bound=0).sum().cast(pl.Float64),
+        __index=pl.col("__day_in").min(),
+        __last=pl.col("__day_in").max(),
+        __covered=pl.col("__part").sum().cast(pl.Float64),
     )
 
 
-def _sort_code(column: str) -> pl.Expr:
+def _sort_code(frame: pl.DataFrame, column: str) -> pl.Expr:
     """A cheap sort key that keeps equal values together (text becomes category codes)."""
-    return pl.col(column).cast(pl.String).cast(pl.Categorical).to_physical()
+    if frame.schema[column] == pl.String:
+        return pl.col(column).cast(pl.Categorical).to_physical()
+    return pl.col(column)
 
 
 def _segments(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
