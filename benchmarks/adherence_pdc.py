@@ -81,6 +81,7 @@ def run_one(path: Path, scenario: str) -> None:
     from concord.analytics.adherence.pdc import proportion_of_days_covered
 
     events = pl.read_parquet(path)
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     out = proportion_of_days_covered(
         events,
@@ -103,6 +104,7 @@ def run_one(path: Path, scenario: str) -> None:
                 "rows_out": out.height,
                 "status_counts": counts,
                 "mean_pdc": out["pdc"].mean(),
+                "load_avg_1min_before_after": [round(load_before, 1), round(os.getloadavg()[0], 1)],
             }
         )
     )
