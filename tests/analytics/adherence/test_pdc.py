@@ -508,3 +508,23 @@ def test_fhir_r4_example_dispenses_completed_and_handed_over() -> None:
     assert row["pdc"] == pytest.approx(158 / 351, rel=1e-12)
     (mpr,) = medication_possession_ratio(frame, **options).to_dicts()
     assert mpr["mpr"] == pytest.approx(158 / 351, rel=1e-12)
+
+
+def test_empty_input_gives_an_empty_table_with_the_result_columns() -> None:
+    frame = pl.DataFrame(
+        {"id": [], "date": [], "days": []},
+        schema={"id": pl.Int64, "date": pl.String, "days": pl.Int64},
+    )
+    out = proportion_of_days_covered(frame, **COLS, **PERIOD)
+    assert out.height == 0
+    assert out.columns == [
+        "id",
+        "index_date",
+        "period_end",
+        "days_in_period",
+        "days_covered",
+        "pdc",
+        "threshold",
+        "adherent",
+        "status",
+    ]
