@@ -106,11 +106,16 @@ def read_table(path: Path, *, text_columns: bool = True) -> pl.DataFrame:
 
 
 def numeric_ids(table: pl.DataFrame, id_var_name: str) -> pl.DataFrame:
-    """Integer ids when every id is an integer, so that 2 sorts before 10."""
+    """Integer ids when every id is written as a plain integer, so that 2 sorts before 10.
+
+    Ids such as ``007`` or ``A12`` stay text, so that they are written back unchanged.
+    """
     if id_var_name not in table.columns or table.schema[id_var_name] != pl.String:
         return table
-    as_int = table.get_column(id_var_name).str.strip_chars().cast(pl.Int64, strict=False)
-    if as_int.null_count() == table.get_column(id_var_name).null_count():
+    text = table.get_column(id_var_name)
+    as_int = text.cast(pl.Int64, strict=False)
+    same = (as_int.cast(pl.String) == text).fill_null(False)
+    if bool(same.all()) and as_int.null_count() == text.null_count():
         return table.with_columns(as_int.alias(id_var_name))
     return table
 
@@ -542,7 +547,7 @@ def ruptures_command(
         scale_minimum=scale_minimum,
     )
     with reported_errors():
-        data = read_table(input_path)
+        data = numeric_ids(read_table(input_path), patient_column)
         signals = detect_alliance_signals(
             data,
             settings,
@@ -591,7 +596,7 @@ def reliable_change_command(
     """Reliable (and clinically significant) change per patient (Jacobson & Truax 1991)."""
     better = parse_bool(higher_is_better, "--higher-is-better")
     with reported_errors():
-        data = read_table(input_path)
+        data = numeric_ids(read_table(input_path), patient_column)
         table = reliable_change_by_patient(
             data,
             reliability=reliability,

@@ -299,3 +299,29 @@ def test_cli_reliable_change(tmp_path: Path) -> None:
         "unchanged": 22,
         "missing": 3,
     }
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        # plain integers sort as numbers (suddengains arranges numeric ids)
+        (["10", "2", "1"], ["1", "2", "10"]),
+        # anything else stays text and is written back unchanged
+        (["007", "10", "2"], ["007", "10", "2"]),
+        (["b", "a", "c"], ["a", "b", "c"]),
+    ],
+)
+def test_cli_ids_sort_and_round_trip(tmp_path: Path, ids: list[str], expected: list[str]) -> None:
+    source = tmp_path / "ids.csv"
+    rows = [f"{i},30,30,30,30,15,14,15,14" for i in ids]
+    source.write_text("id,a,b,c,d,e,f,g,h\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "out.csv"
+    code, output = run(
+        "identify-sg", str(source), "--sg-var-list", "a,b,c,d,e,f,g,h", "--sg-crit1-cutoff", "7",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, output
+    table = pl.read_csv(out, infer_schema=False)
+    assert table["id"].to_list() == expected
+    # d -> e (30 -> 15) is the sudden gain of every person
+    assert table["sg_4to5"].to_list() == ["1", "1", "1"]
