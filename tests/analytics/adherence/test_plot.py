@@ -258,3 +258,12 @@ def test_table_adapters_name_bad_rows_and_unknown_columns() -> None:
     with pytest.raises(AdherenceInputError) as info:
         plot_events_from_table(table, date_col="DATE", duration_col="SUPPLY")
     assert info.value.column == "SUPPLY"
+
+
+def test_bad_events_and_windows_are_refused() -> None:
+    with pytest.raises(AdherenceInputError) as info:
+        adherence_plot_svg([PlotEvent(day(0), 30), PlotEvent(day(5), 0), PlotEvent(day(9), -1)])
+    assert (info.value.column, info.value.rows) == ("duration", (2, 3))
+    with pytest.raises(AdherenceInputError) as info:
+        adherence_plot_svg(EVENTS, observation_window=(day(10), day(5)))
+    assert info.value.column == "observation_window"

@@ -140,7 +140,22 @@ def adherence_plot_svg(
     str
         An ``<svg>`` element (UTF-8 text, no XML declaration) that can be inlined in HTML
         or saved as a ``.svg`` file.
+
+    Raises
+    ------
+    AdherenceInputError
+        A non-positive duration (names the 1-based event positions) or a window that ends
+        before it starts.
     """
+    bad = [i for i, e in enumerate(events, start=1) if not e.duration > 0]
+    if bad:
+        raise AdherenceInputError("non-positive duration", column="duration", rows=bad)
+    for name, window in (
+        ("followup_window", followup_window),
+        ("observation_window", observation_window),
+    ):
+        if window and window[1] < window[0]:
+            raise AdherenceInputError(f"{name} ends before it starts", column=name)
     text = {**DEFAULT_LABELS, **(labels or {})}
     ordered = sorted(events, key=lambda e: (e.medication_class, e.date))
     classes = sorted({e.medication_class for e in ordered})
