@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import polars as pl
 import typer
+from rich.console import Console
 
 from concord.analytics.trajectories import (
     MULTIPLE_SELECT,
@@ -170,6 +171,13 @@ def write_table(table: pl.DataFrame, out: Path) -> None:
 
 
 @contextlib.contextmanager
+def working(message: str) -> Iterator[None]:
+    """A spinner on stderr while the work runs (silent when stderr is not a terminal)."""
+    with Console(stderr=True).status(message):
+        yield
+
+
+@contextlib.contextmanager
 def reported_errors() -> Iterator[None]:
     """Turn input errors into a one-line message and exit code 1."""
     try:
@@ -298,7 +306,7 @@ def _identify_command(function: Callable[..., pl.DataFrame], name: str, help_tex
         )
         details = parse_bool(crit123_details, "--crit123-details")
         columns = parse_list(sg_var_list, "--sg-var-list")
-        with reported_errors():
+        with reported_errors(), working(f"{name}: {input_path.name}"):
             data = numeric_ids(read_table(input_path), id_var_name)
             table = function(data, id_var_name, columns, crit123_details=details, **kwargs)
             write_table(table, out)
@@ -365,7 +373,7 @@ def _by_command(name: str, help_text: str, *, by_person: bool) -> None:
                 param_hint="--multiple-sg-select",
             )
         columns = parse_list(sg_var_list, "--sg-var-list")
-        with reported_errors():
+        with reported_errors(), working(f"{name}: {input_path.name}"):
             data = numeric_ids(read_table(input_path), id_var_name)
             common = {
                 "id_var_name": id_var_name,
@@ -546,7 +554,7 @@ def ruptures_command(
         sudden_crit2_pct=sudden_crit2_pct,
         scale_minimum=scale_minimum,
     )
-    with reported_errors():
+    with reported_errors(), working(f"ruptures: {input_path.name}"):
         data = numeric_ids(read_table(input_path), patient_column)
         signals = detect_alliance_signals(
             data,

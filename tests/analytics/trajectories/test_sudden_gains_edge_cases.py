@@ -408,6 +408,18 @@ def test_no_gain_compat_raises_default_returns_empty(edges: pl.DataFrame) -> Non
     empty = bysg(only6)
     assert empty.height == 0
     assert "sg_reversal" in empty.columns
+    people = sudden_gains_by_person(
+        only6,
+        id_var_name="id",
+        sg_var_list=S1_12,
+        tx_start_var_name="x_s1",
+        tx_end_var_name="x_s12",
+        sg_measure_name="x",
+        sg_crit1_cutoff=7,
+    )
+    assert people.select("id", "sg_crit123", "sg_freq_byperson", "id_sg").rows() == [
+        (6, 0, 0, None)
+    ]
 
 
 def test_invalid_arguments_name_the_problem(edges: pl.DataFrame) -> None:
