@@ -465,7 +465,10 @@ def _covered_days(
     fills = fills.with_columns(__v=day.cast(supply_type) - (pl.col("__cum") - pl.col("__d")))
     # End of the shifted supply of fill i: C_i + max_{j<=i}(d_j - C_{j-1}).
     fills = fills.with_columns(__end=pl.col("__cum") + _group_cum_max(fills, "__v", integral))
-    fills = fills.with_columns(__start=pl.col("__end") - pl.col("__d"))
+    # Keep only what the rest needs (the drug path sorts again; less to move, less memory).
+    fills = fills.select(
+        *keys, "__g", "__new", "__in", _DAY, "__d", "__end", __start=pl.col("__end") - pl.col("__d")
+    )
     lower = pl.col("__start")
     if drug_col is not None:
         # Different drugs are not shifted: count the union of their shifted supplies.
