@@ -247,6 +247,11 @@ def test_too_few_sessions_guard() -> None:
     signals = detect_alliance_signals(ratings(("p", [30, 20])), NO_DROP)
     assert guards(signals) == ["too_few_sessions"]
     assert signals.by_rule("rupture_repair") == ()
+    # a patient whose sessions are all unrated: no rule can run
+    unrated = detect_alliance_signals(ratings(("p", [None, None])), AllianceSignalSettings())
+    assert guards(unrated) == ["too_few_sessions"]
+    assert unrated.drops() == ()
+    assert unrated.guards()[0].n_ratings == 0
 
 
 # ------------------------------------------------------------------ sudden alliance change

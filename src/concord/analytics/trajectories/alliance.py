@@ -225,7 +225,7 @@ def _ruptures(series: _Series, settings: AllianceSignalSettings) -> list[Allianc
         if share_at_max >= settings.ceiling_share:
             events.append(DetectionGuard(series.patient, "ceiling", n, person_sd, share_at_max))
     if n < max(2, settings.min_ratings_for_ruptures):
-        code: GuardCode = "single_session" if n <= 1 else "too_few_sessions"
+        code: GuardCode = "single_session" if n == 1 else "too_few_sessions"
         events.append(DetectionGuard(series.patient, code, n, person_sd, share_at_max))
         return events
     reference = float(np.mean(values))
