@@ -325,3 +325,13 @@ def test_cli_ids_sort_and_round_trip(tmp_path: Path, ids: list[str], expected: l
     assert table["id"].to_list() == expected
     # d -> e (30 -> 15) is the sudden gain of every person
     assert table["sg_4to5"].to_list() == ["1", "1", "1"]
+
+
+def test_every_trajectories_command_is_documented() -> None:
+    from concord.cli.trajectories import app as trajectories_app
+
+    docs = (Path(__file__).parents[3] / "docs" / "analytics" / "trajectories.md").read_text()
+    names = [command.name for command in trajectories_app.registered_commands]
+    assert len(names) == 8
+    for name in names:
+        assert f"concord trajectories {name} " in docs, name
