@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from concord.web.api.api import api
 
 from .conftest import CAST_NAMES, Cast
+from .test_measures import MEASURES_PAGES
 
 ANON_PAGE = 302  # pages send unknown people to sign in
 ALL_404 = dict.fromkeys(CAST_NAMES, 404)
@@ -57,6 +58,8 @@ PAGES: dict[str, tuple[Callable[[Cast], dict[str, Any]], dict[str, int]]] = {
     "audit:events": (lambda c: {}, statuses(404, admin=200)),
     "admin:index": (lambda c: {}, statuses(404, admin=200)),
 }
+
+PAGES.update(MEASURES_PAGES)  # the measures pages, listed in test_measures.py
 
 # Admin URLs are generated per model; a sample stands for them, and the coverage test
 # checks that every admin view is wrapped by the administrator-only rule.

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "concord.web.audit",
     "concord.web.clinic",
     "concord.web.jobs",
+    "concord.web.measures",
 ]
 
 MIDDLEWARE = [

@@ -33,4 +33,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("concord.web.clinic.urls")),
+    path("measures/", include("concord.web.measures.urls")),
 ]

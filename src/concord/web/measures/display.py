@@ -1,0 +1,144 @@
+"""What a form shows: the registry's display model, in words for the web page.
+
+Restricted instruments show item numbers, subscale names and the licence notice unless the
+site installed a text pack (``CONCORD_INSTRUMENT_TEXT_DIR``, as ``concord instruments
+install-text`` uses); public-domain ones show their shipped English text.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from concord.analytics.instruments import DisplayForm, display_form, get_instrument
+
+SCALE_NAMES = {
+    "goal": "Goal",
+    "task": "Task",
+    "bond": "Bond",
+    "total": "Total",
+}
+BAND_NAMES = {
+    "minimal": "minimal",
+    "mild": "mild",
+    "moderate": "moderate",
+    "moderately_severe": "moderately severe",
+    "severe": "severe",
+}
+RATER_NAMES = {
+    "patient": "Patient",
+    "clinician": "Clinician",
+    "observer": "Observer",
+    "supporter_proxy": "Supporter (proxy)",
+}
+
+
+def text_dir() -> Path:
+    """Where the site's licensed text packs are installed (same default as the CLI)."""
+    return Path(os.environ.get("CONCORD_INSTRUMENT_TEXT_DIR") or "instrument-texts")
+
+
+def scale_name(code: str) -> str:
+    return SCALE_NAMES.get(code, code.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class FormQuestion:
+    id: str
+    number: int
+    text: str | None
+    subscales: str
+    kind: str
+    options: list[tuple[str, str]]  # (value, label)
+    minimum: str
+    maximum: str
+    anchors: tuple[str, str] | None
+    value: str
+    errors: list[str]
+
+
+@dataclass(frozen=True)
+class FormView:
+    display: DisplayForm
+    notice: str | None
+    questions: list[FormQuestion]
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def form_view(
+    code: str,
+    language: str,
+    answers: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> FormView:
+    display = display_form(code, language, text_dir())
+    if display.notice is None and language != "en":
+        display = display_form(code, "en", text_dir())
+    notice = None
+    if display.notice is not None:
+        notice = (
+            f"The wording of {display.name} is licensed by {display.notice.holder} and is not "
+            "installed on this site, so questions are shown by number and subscale. Use the "
+            "licensed paper or screen form for the wording."
+        )
+    answers = answers or {}
+    errors = errors or {}
+    questions = []
+    for item in display.items:
+        value = answers.get(item.id)
+        questions.append(
+            FormQuestion(
+                id=item.id,
+                number=item.number,
+                text=item.text,
+                subscales=", ".join(scale_name(s) for s in item.subscales),
+                kind=item.kind,
+                options=[
+                    (_fmt(o.value), o.label if o.label else _fmt(o.value)) for o in item.options
+                ],
+                minimum=_fmt(item.minimum),
+                maximum=_fmt(item.maximum),
+                anchors=item.anchors,
+                value="" if value is None else _fmt(float(value)),
+                errors=errors.get(item.id, []),
+            )
+        )
+    return FormView(display, notice, questions)
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    scale: str
+    value: str
+    band: str
+    status: str
+
+
+def score_lines(scores: dict[str, Any] | None) -> list[ScoreLine]:
+    if not scores:
+        return []
+    lines = []
+    for code, scale in scores.get("scales", {}).items():
+        value = scale.get("value")
+        lines.append(
+            ScoreLine(
+                scale=scale_name(code),
+                value="—" if value is None else f"{value:.2f}".rstrip("0").rstrip("."),
+                band=BAND_NAMES.get(scale.get("band") or "", scale.get("band") or ""),
+                status=(
+                    "not scorable (too many questions unanswered)"
+                    if scale.get("status") == "not_scorable"
+                    else ("prorated" if scale.get("status") == "prorated" else "")
+                ),
+            )
+        )
+    return lines
+
+
+def instrument_name(code: str) -> str:
+    return get_instrument(code).name

@@ -1,0 +1,59 @@
+"""Sections other pages include with one tag: the patient page, the caseload and the portal.
+
+Each tag calls the measures services with the signed-in person, so the access rules and the
+audit trail apply exactly as on the measures pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from concord.web.audit.service import Actor
+from concord.web.clinic.access import NotFound
+from concord.web.clinic.models import Patient
+from concord.web.measures import services
+
+register = template.Library()
+
+
+def _actor(context: template.Context) -> Actor | None:
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return None
+    return Actor.from_request(request)
+
+
+@register.inclusion_tag("measures/patient_section.html", takes_context=True)
+def patient_measures(context: template.Context, patient: Patient) -> dict[str, Any]:
+    """Alerts, plans, open and recent administrations of the patient's episodes."""
+    actor = _actor(context)
+    if actor is None:
+        return {"visible": False}
+    episodes = context.get("episodes") or []
+    return {
+        "visible": True,
+        "patient": patient,
+        "alerts": services.open_alerts(actor, patient.pk),
+        "episodes": services.measures_of_episodes(actor, episodes),
+        "can_write": actor.user.role == "clinician",
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("measures/caseload_alerts.html", takes_context=True)
+def caseload_alerts(context: template.Context) -> dict[str, Any]:
+    actor = _actor(context)
+    return {"alerts": services.open_alerts(actor) if actor else []}
+
+
+@register.inclusion_tag("measures/portal_section.html", takes_context=True)
+def portal_measures(context: template.Context) -> dict[str, Any]:
+    actor = _actor(context)
+    if actor is None:
+        return {"rows": []}
+    try:
+        return {"rows": services.open_for_me(actor)}
+    except NotFound:
+        return {"rows": []}
