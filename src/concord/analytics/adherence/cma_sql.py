@@ -86,15 +86,17 @@ def _add_cma6(q: Query, prefix: str, units: str, flags: CarryOver) -> str:
 
 def _add_cma7(q: Query, prefix: str, units: str, flags: CarryOver) -> str:
     d = q.dialect
-    g = add_gaps(q, prefix, units, flags, previous_gap=True)
-    g0 = "CASE WHEN pgap IS NULL THEN d - os ELSE LEAST(pgap, d - os) END"
+    g = add_gaps(q, prefix, units, flags)
+    # G0, the gap before the first OW event f: d_f - os, or min(G[f-1], d_f - os) where f-1
+    # (the event before f) is the last selected event before the OW.
+    g0 = "(CASE WHEN n_bef = 0 THEN lead_in ELSE LEAST(gb, lead_in) END)"
     q.add(
         f"{prefix}_agg",
         "SELECT key, uid, MAX(oe) - MAX(os) AS len, "
         "SUM(CASE WHEN bef THEN 0 ELSE 1 END) AS n_in, "
         "SUM(CASE WHEN bef THEN 1 ELSE 0 END) AS n_bef, "
         "SUM(CASE WHEN bef THEN 0 ELSE gap END) AS sgap, "
-        f"MIN_BY({g0}, seq) FILTER (WHERE NOT bef) AS g0, "
+        "MIN(d) FILTER (WHERE NOT bef) - MAX(os) AS lead_in, "
         "MAX_BY(gap, seq) FILTER (WHERE bef) AS gb "
         f"FROM {g} GROUP BY key, uid",
     )
@@ -102,7 +104,7 @@ def _add_cma7(q: Query, prefix: str, units: str, flags: CarryOver) -> str:
         f"{prefix}_cma",
         "SELECT key, uid, CASE WHEN n_in = 0 THEN (CASE WHEN n_bef = 0 THEN NULL "
         f"WHEN gb <= len THEN 1 - {d.ieee_div('gb', 'len')} ELSE 0 END) "
-        f"ELSE 1 - {d.ieee_div('sgap + g0', 'len')} END AS cma FROM {prefix}_agg",
+        f"ELSE 1 - {d.ieee_div(f'sgap + {g0}', 'len')} END AS cma FROM {prefix}_agg",
     )
 
 

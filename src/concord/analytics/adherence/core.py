@@ -29,7 +29,13 @@ from concord.analytics.adherence.engines import Engine, resolve_engine
 from concord.analytics.adherence.errors import AdherenceInputError
 from concord.analytics.adherence.inputs import EventSource, PreparedEvents, prepare_events
 from concord.analytics.adherence.medgroups import MedicationGroups, evaluate_groups
-from concord.analytics.adherence.plan import Quantity, Query, WindowSpec, add_patient_windows
+from concord.analytics.adherence.plan import (
+    Quantity,
+    Query,
+    WindowSpec,
+    add_patient_windows,
+    add_sequence_columns,
+)
 
 __all__ = ["Call", "WindowValue", "make_call"]
 
@@ -122,7 +128,7 @@ class Call:
             else pl.col(user).cast(pl.Float64).alias(engine)
             for user, engine in self.window_columns.items()
         ]
-        return frame.select(
+        table = frame.select(
             pl.col("__p").alias("key"),
             pl.col("__p").alias("p"),
             pl.col("__k").alias("k"),
@@ -134,6 +140,7 @@ class Call:
             pl.col("__cls").alias("cls"),
             *extra,
         )
+        return add_sequence_columns(table)
 
     def run(self, sql: str, extra: Mapping[str, pa.Table] | None = None) -> pl.DataFrame:
         tables = dict(self.tables)
@@ -148,7 +155,11 @@ class Call:
         base = self.base_table()
         groups = self.groups
         events = base if groups is None else groups.long_events(base, self.key_base)
-        self.tables = {"ev": events.to_arrow(), "base": base.to_arrow()}
+        base_table = base.to_arrow()
+        self.tables = {
+            "ev": base_table if groups is None else events.to_arrow(),
+            "base": base_table,
+        }
         q = Query(self.engine.dialect)
         source = "ev" if per_group and self.groups is not None else "base"
         pw_name = add_patient_windows(q, self.windows, source)

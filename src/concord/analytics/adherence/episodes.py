@@ -70,13 +70,8 @@ def add_episodes(
     win = "PARTITION BY key, uid ORDER BY seq"
     change = "FALSE"
     if medication_change_means_new_episode:
-        change = "(n > 1 AND ncls IS DISTINCT FROM cls)"
-    q.add(
-        "te_m",
-        f"SELECT *, {limit} AS lim, LEAD(cls) OVER ({win}) AS ncls, "
-        f"LEAD(seq) OVER ({win}) IS NULL AS is_last, COUNT(*) OVER (PARTITION BY key, uid) AS n "
-        f"FROM {g}",
-    )
+        change = "(NOT is_last AND ncls IS DISTINCT FROM cls)"
+    q.add("te_m", f"SELECT *, {limit} AS lim FROM {g}")
     q.add(
         "te_k",
         f"SELECT *, (gap > lim OR is_last OR {change}) AS mark FROM te_m",

@@ -26,11 +26,11 @@ WINDOW_DATE_COLUMNS = (
 )
 
 _USED = {
-    "CMA1": "NOT bef AND NOT aft AND nd_ow IS NOT NULL",
+    "CMA1": "NOT bef AND NOT aft AND has_next_ow",
     "CMA2": "NOT bef AND NOT aft",
-    "CMA3": "NOT bef AND NOT aft AND nd_ow IS NOT NULL",
+    "CMA3": "NOT bef AND NOT aft AND has_next_ow",
     "CMA4": "NOT bef AND NOT aft",
-    "CMA5": "NOT bef AND NOT aft AND nd_ow IS NOT NULL",
+    "CMA5": "NOT bef AND NOT aft AND has_next_ow",
     "CMA6": "NOT bef AND NOT aft",
     "CMA7": "NOT bef AND NOT aft",
     "CMA8": "NOT bef AND NOT aft",
@@ -55,30 +55,20 @@ def event_rows(
     units = q.add("units", "SELECT key, p, 1 AS uid, fs, fe, os, oe FROM pw")
     g = add_gaps(q, "eg", units, flags)
     window = "" if keep_outside_followup else "WHERE e.d >= u.fs AND e.d <= u.fe"
-    # .TDIFF2: days to the patient's next event, whether or not it is in the FUW.
-    q.add(
-        "ev_next",
-        "SELECT key, seq, d, dur, LEAD(d) OVER (PARTITION BY key ORDER BY seq) - d AS tdiff2 "
-        "FROM ev",
-    )
     q.add(
         "fu",
-        "SELECT u.key, u.fs, u.fe, u.os, u.oe, e.seq, e.d, e.dur, e.tdiff2, "
-        "e.d < u.os AS bef, e.d > u.oe AS aft, (e.d >= u.fs AND e.d <= u.fe) AS infu "
-        f"FROM {units} u JOIN ev_next e ON e.key = u.key {window}",
-    )
-    q.add(
-        "fu_ow",
-        "SELECT key, seq, LEAD(seq) OVER (PARTITION BY key ORDER BY seq) AS nd_ow "
-        "FROM fu WHERE NOT bef AND NOT aft",
+        # .TDIFF2: days to the key's next event, whether or not it is in the FUW.
+        "SELECT u.key, u.fs, u.fe, u.os, u.oe, e.seq, e.d, e.dur, e.dnext - e.d AS tdiff2, "
+        "e.d < u.os AS bef, e.d > u.oe AS aft, (e.d >= u.fs AND e.d <= u.fe) AS infu, "
+        "COALESCE(e.dnext <= u.oe, FALSE) AS has_next_ow "
+        f"FROM {units} u JOIN ev e ON e.key = u.key {window}",
     )
     interval = "g.iv" if keep_all_intervals else "CASE WHEN f.bef OR f.aft THEN NULL ELSE g.iv END"
     q.add(
         "ev_out",
         f"SELECT f.key, f.seq, {interval} AS iv, g.gap, g.cin, f.fs, f.fe, f.os, f.oe, "
-        "f.bef, f.aft, f.infu, f.dur - (f.os - f.d) AS tdiff1, f.tdiff2, f.d, o.nd_ow "
-        f"FROM fu f LEFT JOIN {g} g ON g.key = f.key AND g.seq = f.seq "
-        "LEFT JOIN fu_ow o ON o.key = f.key AND o.seq = f.seq",
+        "f.bef, f.aft, f.infu, f.dur - (f.os - f.d) AS tdiff1, f.tdiff2, f.d, f.has_next_ow "
+        f"FROM fu f LEFT JOIN {g} g ON g.key = f.key AND g.seq = f.seq",
     )
     used = "" if used_by is None else f", ({_USED[used_by]}) AS used"
     sql = q.sql(f"SELECT *{used} FROM ev_out")

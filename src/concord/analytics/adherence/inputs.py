@@ -109,7 +109,9 @@ def _day_numbers(frame: pl.DataFrame, column: str, date_format: str) -> pl.Serie
             fmt = r_to_strptime(date_format)
         except ValueError as exc:
             raise AdherenceInputError(str(exc), column=column) from exc
-        parsed = series.str.strip_chars().str.strptime(pl.Date, fmt, strict=False, exact=True)
+        parsed = series.str.strptime(pl.Date, fmt, strict=False, exact=True)
+        if parsed.null_count() > series.null_count():  # R ignores surrounding blanks
+            parsed = series.str.strip_chars().str.strptime(pl.Date, fmt, strict=False, exact=True)
     else:
         raise AdherenceInputError(
             f"column {column!r} must hold dates or date strings, not {dtype}", column=column
@@ -186,9 +188,9 @@ def prepare_events(
     frame = frame.with_columns(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("__seq"),
         pl.col(id_colname).rle_id().cast(pl.Int64).add(1).alias("__p"),
-    ).with_columns(
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("__p").alias("__k"),
     )
+    first_seq = pl.when(pl.col("__p").ne_missing(pl.col("__p").shift(1))).then(pl.col("__seq"))
+    frame = frame.with_columns((pl.col("__seq") - first_seq.forward_fill() + 1).alias("__k"))
     patients = frame.filter(pl.col("__k") == 1).select("__p", id_colname)
     return PreparedEvents(
         frame=frame,

@@ -282,7 +282,9 @@ class MedicationGroups:
             .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("key").alias("k"))
             for index, mask in enumerate(self.masks)
         ]
-        return pl.concat(parts)
+        from concord.analytics.adherence.plan import add_sequence_columns
+
+        return add_sequence_columns(pl.concat(parts))
 
     def expand_patient_windows(self, pw: pl.DataFrame, key_base: int) -> pl.DataFrame:
         """Every patient's windows copied to every group."""

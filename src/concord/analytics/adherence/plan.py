@@ -34,9 +34,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import polars as pl
+
 from concord.analytics.adherence.dialect import Dialect
 
-__all__ = ["CarryOver", "Quantity", "Query", "WindowSpec", "add_gaps", "add_to_day"]
+__all__ = [
+    "CarryOver",
+    "Quantity",
+    "Query",
+    "WindowSpec",
+    "add_gaps",
+    "add_sequence_columns",
+    "add_to_day",
+]
 
 QuantityKind = Literal["number", "date", "column_number", "column_date"]
 
@@ -153,6 +163,47 @@ def add_patient_windows(q: Query, spec: WindowSpec, source: str, name: str = "pw
     )
 
 
+def add_sequence_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """Per-key sequence columns the gap engine reads (events sorted by ``key, seq``).
+
+    ``dnext`` / ``ncls``: date and class of the key's next event; ``run``: number of the run
+    of consecutive same-class events (unique over the table); ``y0`` / ``y1``: exclusive
+    running sums, within the key, of ``x = dur - (dnext - d)`` without / with the dose
+    factor (``x * dose``), 0 for the key's last event.
+
+    The frame is sorted by key, so "next within the key" is a shift masked at key changes.
+    With whole-number durations and doses the running sums are exact 64-bit integer sums
+    (rebased at each key start); otherwise they are float sums restarted in every key.
+    """
+    key = pl.col("key")
+    same_next = key.shift(-1) == key
+    new_key = key.shift(1).ne_missing(key)
+    with_next = frame.with_columns(
+        pl.when(same_next).then(pl.col("d").shift(-1)).alias("dnext"),
+        pl.when(same_next).then(pl.col("cls").shift(-1)).alias("ncls"),
+        (new_key | pl.col("cls").ne_missing(pl.col("cls").shift(1)))
+        .cast(pl.Int64)
+        .cum_sum()
+        .alias("run"),
+    )
+    step = (pl.col("dur") - (pl.col("dnext") - pl.col("d"))).fill_null(0.0)
+    whole = with_next.select(
+        (
+            (pl.col("dur") == pl.col("dur").floor()) & (pl.col("dose") == pl.col("dose").floor())
+        ).all()
+    ).item()
+    sums = []
+    for name, expr in (("y0", step), ("y1", step * pl.col("dose"))):
+        if whole:
+            total = expr.cast(pl.Int64).cum_sum()
+            exclusive = total - expr.cast(pl.Int64)
+            start = pl.when(new_key).then(exclusive).forward_fill()
+            sums.append((exclusive - start).cast(pl.Float64).alias(name))
+        else:
+            sums.append(expr.cum_sum().shift(1).fill_null(0.0).over(key).alias(name))
+    return with_next.with_columns(sums)
+
+
 def add_gaps(
     q: Query,
     prefix: str,
@@ -161,68 +212,49 @@ def add_gaps(
     *,
     events: str = "ev",
     ow_is_fuw: bool = False,
-    previous_gap: bool = False,
 ) -> str:
     """Event intervals, gaps and carry-over of every unit (spec section 3).
 
     Returns the name of a relation with one row per *selected* event of each unit and the
-    columns ``key, uid, fs, fe, os, oe, wos, woe, seq, row, d, dur, dose, cls, bef, iv,
-    gap, cin`` (and ``pgap``, the previous selected event's gap, when ``previous_gap``).
-    ``[wos, woe]`` is the window the intervals run in: the unit's OW, or its FUW when
-    ``ow_is_fuw`` (CMA9, treatment episodes). ``bef`` is "dated before ``wos``".
+    columns ``key, uid, fs, fe, os, oe, wos, woe, seq, row, d, dur, dose, cls, ncls, bef,
+    is_last, iv, gap, cin``. ``[wos, woe]`` is the window the intervals run in: the unit's
+    OW, or its FUW when ``ow_is_fuw`` (CMA9, treatment episodes). ``bef`` is "dated before
+    ``wos``"; ``is_last`` marks the unit's last selected event.
+
+    The selected events of a unit are a contiguous run of the key's events, so the interval
+    to the next selected event is the key's ``dnext - d`` except for the last one (which
+    runs to ``woe``), and the running sum ``P`` of the module docstring is the difference
+    of the precomputed exclusive sums ``y`` (:func:`add_sequence_columns`). The carry-over
+    ``a_i = P_i - min(0, min_{m <= i} P_m)`` becomes ``y_i - min_{m <= i} y_m``: a single
+    running minimum per unit (per unit and class run when carry-over is only for the same
+    medication).
     """
     wos, woe = ("u.fs", "u.fe") if ow_is_fuw else ("u.os", "u.oe")
     selection = "e.d <= " + woe + ("" if flags.into else f" AND e.d >= {wos}")
+    y = "e.y1" if flags.dosage_change else "e.y0"
     q.add(
         f"{prefix}_ue",
         "SELECT u.key, u.uid, u.fs, u.fe, u.os, u.oe, "
-        f"{wos} AS wos, {woe} AS woe, e.seq, e.row, e.d, e.dur, e.dose, e.cls, "
-        f"e.d < {wos} AS bef "
+        f"{wos} AS wos, {woe} AS woe, e.seq, e.row, e.d, e.dur, e.dose, e.cls, e.ncls, "
+        f"e.run, {y} AS y, e.d < {wos} AS bef, "
+        f"(e.dnext IS NULL OR e.dnext > {woe}) AS is_last, "
+        f"CASE WHEN e.dnext IS NULL OR e.dnext > {woe} THEN {woe} ELSE e.dnext END - e.d AS iv "
         f"FROM {units} u JOIN {events} e ON e.key = u.key "
         f"WHERE e.d >= u.fs AND e.d <= u.fe AND {selection}",
     )
-    win = "PARTITION BY key, uid ORDER BY seq"
-    change = "0"
-    if flags.same_medication and flags.within:
-        change = (
-            f"CASE WHEN LAG(seq) OVER ({win}) IS NULL THEN 0 "
-            f"WHEN LAG(cls) OVER ({win}) IS DISTINCT FROM cls THEN 1 ELSE 0 END"
-        )
-    q.add(
-        f"{prefix}_s1",
-        f"SELECT *, COALESCE(LEAD(d) OVER ({win}), woe) - d AS iv, {change} AS chg "
-        f"FROM {prefix}_ue",
-    )
-    last = f"{prefix}_s1"
     if not flags.within:
-        q.add(
-            f"{prefix}_g0",
-            f"SELECT *, CAST(0 AS DOUBLE) AS cin, GREATEST(0, iv - dur) AS gap FROM {last}",
-        )
-    else:
-        dose = "dose" if flags.dosage_change else "1"
-        seg_win = "PARTITION BY key, uid, seg ORDER BY seq"
-        seg = "0"
-        if flags.same_medication:
-            seg = f"SUM(chg) OVER ({win} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
-        q.add(f"{prefix}_s2", f"SELECT *, {seg} AS seg, (dur - iv) * {dose} AS x FROM {last}")
-        q.add(
-            f"{prefix}_s3",
-            f"SELECT *, COALESCE(SUM(x) OVER ({seg_win} ROWS BETWEEN UNBOUNDED PRECEDING "
-            f"AND 1 PRECEDING), 0) AS ps FROM {prefix}_s2",
-        )
-        q.add(
-            f"{prefix}_s4",
-            f"SELECT *, (ps - LEAST(0, MIN(ps) OVER ({seg_win} ROWS BETWEEN UNBOUNDED "
-            f"PRECEDING AND CURRENT ROW))) / {dose} AS cin FROM {prefix}_s3",
-        )
-        q.add(
-            f"{prefix}_g0",
-            f"SELECT *, GREATEST(0, iv - dur - cin) AS gap FROM {prefix}_s4",
-        )
-    if previous_gap:
         return q.add(
             f"{prefix}_g",
-            f"SELECT *, LAG(gap) OVER ({win}) AS pgap FROM {prefix}_g0",
+            f"SELECT *, CAST(0 AS DOUBLE) AS cin, GREATEST(0, iv - dur) AS gap FROM {prefix}_ue",
         )
-    return q.add(f"{prefix}_g", f"SELECT * FROM {prefix}_g0")
+    run = ", run" if flags.same_medication else ""
+    dose = " / dose" if flags.dosage_change else ""
+    q.add(
+        f"{prefix}_s1",
+        f"SELECT *, (y - MIN(y) OVER (PARTITION BY key, uid{run} ORDER BY seq "
+        f"ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)){dose} AS cin FROM {prefix}_ue",
+    )
+    return q.add(
+        f"{prefix}_g",
+        f"SELECT *, GREATEST(0, iv - dur - cin) AS gap FROM {prefix}_s1",
+    )
