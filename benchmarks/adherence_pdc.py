@@ -6,7 +6,8 @@ Usage::
 
 Generates a seeded synthetic refill history (Parquet, in a temporary directory unless
 ``--workdir`` is given), then times :func:`proportion_of_days_covered` in a fresh child
-process for each scenario and reports wall time and the child's peak resident memory
+process for each scenario and reports wall time, CPU time (user + system, all threads; less
+sensitive than wall time to other work on a shared machine) and the child's peak resident memory
 (Linux ``VmHWM``; it includes reading the Parquet file, the input table and Python itself).
 
 Synthetic data (one measurement year, 2023): each patient has 1-24 fills (uniform), the first
@@ -82,6 +83,7 @@ def run_one(path: Path, scenario: str) -> None:
 
     events = pl.read_parquet(path)
     load_before = os.getloadavg()[0]
+    cpu_before = _cpu_seconds()
     started = time.perf_counter()
     out = proportion_of_days_covered(
         events,
@@ -93,6 +95,7 @@ def run_one(path: Path, scenario: str) -> None:
         **SCENARIOS[scenario],  # type: ignore[arg-type]
     )
     seconds = time.perf_counter() - started
+    cpu_seconds = _cpu_seconds() - cpu_before
     peak_mb = _peak_rss_mb()
     counts = dict(out.group_by("status").len().iter_rows())
     print(
@@ -100,6 +103,7 @@ def run_one(path: Path, scenario: str) -> None:
             {
                 "scenario": scenario,
                 "seconds": round(seconds, 2),
+                "cpu_seconds": round(cpu_seconds, 2),
                 "peak_rss_mb": round(peak_mb),
                 "rows_out": out.height,
                 "status_counts": counts,
@@ -108,6 +112,12 @@ def run_one(path: Path, scenario: str) -> None:
             }
         )
     )
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process (all threads)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _peak_rss_mb() -> float:
