@@ -32,6 +32,7 @@ from concord.web.clinic.models import (
     Supervision,
     TeamMembership,
 )
+from concord.web.demo.measures import build_demo_measures
 
 DEMO_PASSWORD = "concord-demo"  # noqa: S105 - demo mode on SQLite only, refused elsewhere
 SEED = 20261121
@@ -421,6 +422,7 @@ def build_demo_clinic(today: date | None = None, *, check_mode: bool = True) -> 
         ).order_by("-scheduled_at")[:12]
         for session in observed:
             ObserverAssignment.objects.create(session=session, observer=users["ivan.petrov"])
+        build_demo_measures(today, users, SEED)
         append(
             [
                 AuditEntry(
