@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from concord.web.audit.models import AuditEvent, ChainHead
@@ -70,7 +71,9 @@ def append(entries: Iterable[AuditEntry]) -> list[AuditEvent]:
     with transaction.atomic():
         head = ChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
-            ChainHead.objects.create(pk=1, digest=GENESIS)
+            # The very first appends may race to create the head: one inserts, the others
+            # wait for it and then lock the same row.
+            ChainHead.objects.bulk_create([ChainHead(pk=1, digest=GENESIS)], ignore_conflicts=True)
             head = ChainHead.objects.select_for_update().get(pk=1)
         previous = head.digest
         at = timezone.now()
@@ -110,24 +113,37 @@ class ChainReport:
 
 
 def verify(batch_size: int = 5000) -> ChainReport:
-    """Recompute every digest in id order; report the first row that does not match."""
+    """Recompute every digest in id order; report the first row that does not match.
+
+    The check covers the rows that were there when it started, so it ends even while
+    services keep appending. It reads the chain head first: the row the head named then
+    must still be there, otherwise rows at the end of the chain were removed.
+    """
+    head_at_start = ChainHead.objects.filter(pk=1).values_list("digest", flat=True).first()
+    end_id = AuditEvent.objects.aggregate(end=Max("id"))["end"] or 0
+    head_found = head_at_start is None
     previous = GENESIS
     checked = 0
     last_id = 0
-    while True:
-        batch = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
+    while last_id < end_id:
+        rows = AuditEvent.objects.filter(id__gt=last_id, id__lte=end_id).order_by("id")
+        batch = list(rows[:batch_size])
         if not batch:
             break
         for event in batch:
             if event.previous_digest != previous:
-                return ChainReport(checked, event.pk, "previous digest does not match the row before")
+                return ChainReport(
+                    checked, event.pk, "previous digest does not match the row before"
+                )
             expected = row_digest(previous, event.at, row_fields(event))
             if expected != event.digest:
                 return ChainReport(checked, event.pk, "row content does not match its digest")
+            head_found = head_found or event.digest == head_at_start
             previous = event.digest
             checked += 1
             last_id = event.pk
-    head = ChainHead.objects.filter(pk=1).first()
-    if head is not None and head.digest != previous:
+    if not head_found:
         return ChainReport(checked, last_id + 1, "rows after the last one were removed")
+    if head_at_start is None and checked and not ChainHead.objects.filter(pk=1).exists():
+        return ChainReport(checked, last_id + 1, "the chain head is missing")
     return ChainReport(checked, None, "")

@@ -29,6 +29,19 @@ class AppendOnlyError(RuntimeError):
     """Raised on an attempt to change or delete an audit row."""
 
 
+class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
+    """Refuses bulk changes: ``AuditEvent.objects.filter(...).update()`` or ``.delete()``."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("Audit rows are append-only and cannot be changed.")
+
+    def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> int:
+        raise AppendOnlyError("Audit rows are append-only and cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Audit rows are append-only and cannot be deleted.")
+
+
 class AuditEvent(models.Model):
     """One audited access. ``digest`` chains this row to the previous one.
 
@@ -51,16 +64,14 @@ class AuditEvent(models.Model):
     previous_digest = models.CharField(max_length=64)
     digest = models.CharField(max_length=64, unique=True)
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["action", "at"])]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.actor_username} {self.action} {self.object_type} {self.object_id}"
-
-    @property
-    def patient_ids(self) -> list[int]:
-        return [int(p) for p in self.patient_refs.strip(",").split(",") if p]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
@@ -70,9 +81,16 @@ class AuditEvent(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("Audit rows are append-only and cannot be deleted.")
 
+    @property
+    def patient_ids(self) -> list[int]:
+        return [int(p) for p in self.patient_refs.strip(",").split(",") if p]
+
 
 class ChainHead(models.Model):
     """A single row holding the latest digest; locking it serialises appends on PostgreSQL."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     digest = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"chain head {self.digest[:12]}"
