@@ -608,7 +608,8 @@ def test_three_perspective_view_flags_reliable_disagreement(cast: Cast) -> None:
     text = page.content.decode()
     assert page.status_code == 200
     assert text.count('<g class="disagreement"') == 3  # goal, task and bond panels
-    assert text.count('<li class="disagreement">') == 4  # goal, task, bond and total
+    assert text.count('<span class="disagreement">') == 4  # goal, task, bond and total
+    assert text.count('<li class="disagreement-session">') == 1
     assert 'data-perspective="patient"' in text and 'data-perspective="clinician"' in text
     assert "<title" in text and 'role="img"' in text
 

@@ -53,7 +53,7 @@ def _wai_answers(rng: random.Random, level: dict[str, float], noise: float) -> d
 def _waio_answers(rng: random.Random, level: dict[str, float]) -> dict[str, int]:
     # Observer 1-7 scale: the same underlying alliance, stretched, with rater noise.
     return {
-        f"{scale}{n}": _clamp(1 + (level[scale] - 1) * 1.5 + rng.gauss(0, 0.45), 1, 7)
+        f"{scale}{n}": _clamp(1 + (level[scale] - 1) * 1.5 + rng.gauss(0, 0.9), 1, 7)
         for scale in ("task", "goal", "bond")
         for n in (1, 2, 3, 4)
     }
@@ -192,11 +192,11 @@ def build_demo_measures(today: date, users: dict[str, User], seed: int) -> int:
                     continue
                 when = administration.due_at + timedelta(hours=rng.randrange(1, 30))
                 if plan.instrument_code == "waisr":
-                    answers = _wai_answers(rng, alliance, 0.25 if rehab else 0.45)
+                    answers = _wai_answers(rng, alliance, 0.25 if rehab else 0.35)
                     _complete(administration, answers, when, patient_account, patient_via)
                 elif plan.instrument_code == "waisrt":
                     seen = {k: v + disagreement for k, v in alliance.items()}
-                    answers = _wai_answers(rng, seen, 0.35)
+                    answers = _wai_answers(rng, seen, 0.3)
                     _complete(
                         administration,
                         answers,

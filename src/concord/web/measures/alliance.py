@@ -87,6 +87,7 @@ class SessionRow:
     when: datetime
     values: dict[str, dict[str, float | None]]  # perspective -> scale -> value
     flags: list[str]
+    flag_details: list[Disagreement] = field(default_factory=list)
 
 
 @dataclass
@@ -181,17 +182,18 @@ def episode_alliance(actor: Actor, episode: CareEpisode) -> AllianceView:
                             percent=percent_of_range(code, float(np.mean(found))),
                         )
                     )
-        flags = []
+        flags, details = [], []
         for scale in (*SUBSCALES, "total"):
             p, c = values["patient"][scale], values["clinician"][scale]
             if p is None or c is None or scale not in thresholds:
                 continue
             if abs(p - c) > thresholds[scale]:
                 flags.append(scale)
-                disagreements.append(
+                details.append(
                     Disagreement(session.pk, session.scheduled_at, scale, p, c, thresholds[scale])
                 )
-        rows.append(SessionRow(session.pk, session.scheduled_at, values, flags))
+        disagreements.extend(details)
+        rows.append(SessionRow(session.pk, session.scheduled_at, values, flags, details))
     flagged = {(d.session_id, d.scale) for d in disagreements}
     chart = alliance_chart_svg(
         points,

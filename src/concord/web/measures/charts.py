@@ -180,7 +180,7 @@ def outcome_chart_svg(points: Sequence[OutcomePoint], *, width: int = 360) -> st
             '<text x="8" y="24">No PHQ-9 scores yet.</text></svg>'
         )
     ordered = sorted(points, key=lambda p: p.when)
-    left, right, top, plot_h = 40, 70, 16, 200
+    left, right, top, plot_h = 40, 96, 16, 200
     height = top + plot_h + 30
     start, end = ordered[0].when, ordered[-1].when
     span = max((end - start).total_seconds(), 1.0)

@@ -45,7 +45,10 @@ def patient_measures(context: template.Context, patient: Patient) -> dict[str, A
 @register.inclusion_tag("measures/caseload_alerts.html", takes_context=True)
 def caseload_alerts(context: template.Context) -> dict[str, Any]:
     actor = _actor(context)
-    return {"alerts": services.open_alerts(actor) if actor else []}
+    return {
+        "alerts": services.open_alerts(actor) if actor else [],
+        "user": actor.user if actor else None,
+    }
 
 
 @register.inclusion_tag("measures/portal_section.html", takes_context=True)
