@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from concord.web.api.api import api
 
 from .conftest import CAST_NAMES, Cast
-from .test_measures import MEASURES_PAGES
+from .test_measures import MEASURES_API, MEASURES_PAGES
 
 ANON_PAGE = 302  # pages send unknown people to sign in
 ALL_404 = dict.fromkeys(CAST_NAMES, 404)
@@ -178,6 +178,8 @@ API: dict[tuple[str, str], tuple[dict[str, Any] | None, dict[str, int]]] = {
     ("GET", "/api/v1/openapi.json"): (None, statuses(200, anonymous=200)),
     ("GET", "/api/v1/docs"): (None, statuses(200, anonymous=200)),
 }
+
+API.update(MEASURES_API)  # the measures endpoints, listed in test_measures.py
 
 
 @pytest.mark.django_db

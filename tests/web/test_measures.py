@@ -135,6 +135,14 @@ MEASURES_PAGES: dict[str, tuple[Callable[[Cast], dict[str, Any]], dict[str, int]
 }
 
 
+# Rows for the API matrix: (method, path with {p}/{e}/{s}) -> (body, status by person).
+MEASURES_API: dict[tuple[str, str], tuple[dict[str, Any] | None, dict[str, int]]] = {
+    ("GET", "/api/v1/episodes/{e}/administrations"): (
+        None,
+        _statuses(404, anonymous=401, clin_a=200, colleague_a=200, sup_a=200),
+    ),
+}
+
 # ---------------------------------------------------------------- plans and due administrations
 
 
@@ -465,6 +473,11 @@ def test_item9_alerts_the_clinician_and_shows_crisis_text_in_the_patients_langua
     assert page.status_code == 200
     assert DEFAULT_CRISIS_TEXT["es"].split(".")[0] in text and 'lang="es"' in text
     assert DEFAULT_CRISIS_TEXT["en"].split(".")[0] not in text
+    # Opening the submitted questionnaire again shows the text again.
+    again = client_for(cast, "patient_a").get(
+        reverse("measures:administration", args=[administration.pk])
+    )
+    assert DEFAULT_CRISIS_TEXT["es"].split(".")[0] in again.content.decode()
     alert = SafetyAlert.objects.get()
     assert alert.patient == cast.patient_a and alert.kind == "phq9_item9"
     # Visible at once on the patient page and the caseload of the team, not elsewhere.
@@ -698,3 +711,26 @@ def test_demo_has_ratings_from_three_sides() -> None:
     observed = submitted.filter(rater="observer")
     assert observed.values("assigned_to").distinct().count() == 2
     assert Administration.objects.filter(status="due").exists()
+
+
+@pytest.mark.django_db
+def test_api_lists_scores_with_version_and_rater(cast: Cast) -> None:
+    administration = phq9_due(cast)
+    submission.submit(web(cast, "patient_a"), administration.pk, PHQ9_MODERATE)
+    response = Client().get(
+        f"/api/v1/episodes/{cast.episode_a.pk}/administrations",
+        headers={"Authorization": f"Bearer {cast.token('sup_a')}"},
+    )
+    assert response.status_code == 200
+    (row,) = response.json()
+    assert (row["instrument_code"], row["instrument_version"], row["rater"]) == (
+        "phq9",
+        "1.0",
+        "patient",
+    )
+    assert row["scores"]["scales"]["total"]["value"] == 10 and row["status"] == "submitted"
+    other = Client().get(
+        f"/api/v1/episodes/{cast.episode_a.pk}/administrations",
+        headers={"Authorization": f"Bearer {cast.token('clin_b')}"},
+    )
+    assert other.status_code == 404 and other.json()["error"]["code"] == "not_found"

@@ -192,3 +192,8 @@ def get_session(request: HttpRequest, session_id: int) -> Any:
 def update_session(request: HttpRequest, session_id: int, payload: SessionPatch) -> Any:
     changes = {k: v for k, v in payload.dict().items() if v is not None}
     return services.update_session(_actor(request), session_id, changes)
+
+
+from concord.web.measures.api import router as measures_router  # noqa: E402 - uses api_roles
+
+api.add_router("/", measures_router)

@@ -364,3 +364,20 @@ def acknowledge_alert(actor: Actor, alert_id: object, action_taken: str) -> Safe
                 {"acknowledged": True},
             )
     return alert
+
+
+def administrations_of_episode(actor: Actor, episode_id: object) -> list[Administration]:
+    """Every administration of one episode (clinical staff of the team), oldest first."""
+    episode = get_episode_for_staff(actor, episode_id)
+    rows = list(
+        access.administrations_for(actor.user).filter(episode=episode).order_by("due_at", "pk")
+    )
+    audit(
+        actor,
+        Action.LIST,
+        "administration",
+        "",
+        [episode.patient_id],
+        {"episode_id": episode.pk, "rows": len(rows)},
+    )
+    return rows

@@ -149,7 +149,8 @@ class Submission:
     crisis: CrisisText | None  # shown to the patient when a safety item was raised
 
 
-def _crisis_for(administration: Administration) -> CrisisText | None:
+def crisis_for(administration: Administration) -> CrisisText | None:
+    """The crisis text to show the patient when this administration raised a safety item."""
     if not administration.safety_flag:
         return None
     patient = administration.episode.patient
@@ -215,7 +216,7 @@ def _store_submission(
     link: SignedLink | None = None,
 ) -> Submission:
     if administration.status == AdministrationStatus.SUBMITTED:
-        return Submission(administration, False, _crisis_for(administration))
+        return Submission(administration, False, crisis_for(administration))
     _check_open(administration)
     instrument = get_instrument(administration.instrument_code)
     if instrument.version != administration.instrument_version:
@@ -244,7 +245,7 @@ def _store_submission(
         )
         stored = _load(administration.pk)
         if not updated:  # another request submitted first: return its result
-            return Submission(stored, False, _crisis_for(stored))
+            return Submission(stored, False, crisis_for(stored))
         if link is not None:
             SignedLink.objects.filter(pk=link.pk).update(used_at=now)
         patient_id = stored.episode.patient_id
@@ -281,7 +282,7 @@ def _store_submission(
                 [patient_id],
                 {"flags": list(result.flags)},
             )
-    return Submission(stored, True, _crisis_for(stored))
+    return Submission(stored, True, crisis_for(stored))
 
 
 # ------------------------------------------------------------------ signed-in people

@@ -141,6 +141,8 @@ def administration(request: HttpRequest, administration_id: int) -> HttpResponse
         }
         if actor.user.role == Role.OBSERVER and found.session_id:
             context["comparison"] = alliance.session_comparison_for_observer(actor, found)
+        if actor.user.role == Role.PATIENT and found.safety_flag:
+            context["crisis"] = submission.crisis_for(found)
         return render(request, "measures/result.html", context)
     return _answer_page(
         request,
