@@ -1,0 +1,28 @@
+"""Errors of the risk rules; statistical situations are results, not errors."""
+
+from __future__ import annotations
+
+
+class RiskInputError(ValueError):
+    """An input table or argument of a risk rule cannot be used.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in plain words.
+    row
+        1-based data row (header not counted) where the problem was found, if any.
+    column
+        Column where the problem was found, if any.
+    """
+
+    def __init__(self, message: str, *, row: int | None = None, column: str | None = None):
+        where = []
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        prefix = f"{', '.join(where)}: " if where else ""
+        super().__init__(prefix + message)
+        self.row = row
+        self.column = column
