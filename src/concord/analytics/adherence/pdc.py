@@ -506,7 +506,8 @@ def _segments(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     for column in columns:
         changed = changed | (pl.col(column) != pl.col(column).shift(1))
     return frame.with_columns(__new=changed.fill_null(True)).with_columns(
-        __g=pl.col("__new").cum_sum().cast(pl.Int64)
+        # A running count is non-decreasing: telling Polars lets it group without hashing.
+        __g=pl.col("__new").cum_sum().cast(pl.Int64).set_sorted()
     )
 
 
