@@ -37,6 +37,12 @@ from concord.analytics.trajectories import (
     sudden_gains_by_person,
 )
 from concord.analytics.trajectories._input import numeric_column
+from concord.analytics.trajectories.not_on_track import (
+    NotOnTrackModelError,
+    NotOnTrackSettings,
+    flag_not_on_track,
+    model_table,
+)
 from concord.analytics.trajectories.reliable_change import reliable_change_by_patient
 
 app = typer.Typer(
@@ -618,3 +624,74 @@ def reliable_change_command(
             score=score_column,
         )
         write_table(table, out)
+
+
+@app.command("not-on-track")
+def not_on_track_command(
+    input_path: InputArg,
+    out: OutOpt,
+    patient_column: Annotated[
+        str, typer.Option("--patient-column", help="Patient id column.")
+    ] = "patient",
+    session_column: Annotated[
+        str, typer.Option("--session-column", help="Session number column (whole numbers).")
+    ] = "session",
+    score_column: Annotated[
+        str, typer.Option("--score-column", help="Outcome score column (e.g. PHQ-9 total).")
+    ] = "score",
+    direction: Annotated[
+        str,
+        typer.Option("--direction", help="lower_is_better (symptoms) or higher_is_better."),
+    ] = "lower_is_better",
+    percentile: Annotated[
+        float,
+        typer.Option("--percentile", help="Flag scores worse than this prediction percentile."),
+    ] = 90.0,
+    time_shape: Annotated[
+        str, typer.Option("--time-shape", help="log, linear or quadratic time term.")
+    ] = "log",
+    min_patients: Annotated[
+        int, typer.Option("--min-patients", help="Patients with later scores needed to fit.")
+    ] = 20,
+    max_fit_patients: Annotated[
+        int | None,
+        typer.Option("--max-fit-patients", help="Fit on a seeded sample of this many patients."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of that sample.")] = 0,
+    scores_out: Annotated[
+        Path | None,
+        typer.Option("--scores-out", help="Also write every post-baseline score judged."),
+    ] = None,
+    model_out: Annotated[
+        Path | None, typer.Option("--model-out", help="Also write the fitted parameters.")
+    ] = None,
+) -> None:
+    """Outcome not on track: expected recovery curves (mixed model), one row per patient."""
+    with reported_errors(), working(f"not-on-track: {input_path.name}"):
+        settings = NotOnTrackSettings(
+            direction=direction,  # type: ignore[arg-type]
+            percentile=percentile,
+            time_shape=time_shape,  # type: ignore[arg-type]
+            min_patients=min_patients,
+            min_patients_with_slope=min(10, min_patients),
+            max_fit_patients=max_fit_patients,
+            seed=seed,
+        )
+        data = numeric_ids(read_table(input_path), patient_column)
+        try:
+            result = flag_not_on_track(
+                data,
+                settings,
+                patient=patient_column,
+                session=session_column,
+                score=score_column,
+            )
+        except NotOnTrackModelError as error:
+            typer.echo(f"Error: {error}", err=True)
+            raise typer.Exit(code=1) from None
+        names = {"patient": patient_column}
+        if scores_out is not None:
+            write_table(result.scores.rename(names), scores_out)
+        if model_out is not None:
+            write_table(model_table(result.model), model_out)
+        write_table(result.patients.rename(names), out)

@@ -218,3 +218,78 @@ def test_sampled_fit_uses_the_stated_number_of_patients():
     assert model.n_patients == 40
     again = fit_recovery_curves(data, NotOnTrackSettings(max_fit_patients=40, seed=1))
     np.testing.assert_array_equal(model.fixed_effects, again.fixed_effects)
+
+
+# ---------------------------------------------------------------- command line
+
+
+def _run(*args: str):
+    from typer.testing import CliRunner
+
+    from concord.cli.main import app
+
+    return CliRunner().invoke(app, ["trajectories", "not-on-track", *args])
+
+
+def test_cli_writes_one_row_per_patient(tmp_path):
+    data, _ = simulate(n=40, deteriorating=6, seed=5)
+    source = tmp_path / "phq9.csv"
+    data.rename({"patient": "id", "session": "visit", "score": "phq9"}).write_csv(source)
+    out, model_out = tmp_path / "flags.csv", tmp_path / "model.csv"
+    result = _run(
+        str(source),
+        "--out",
+        str(out),
+        "--patient-column",
+        "id",
+        "--session-column",
+        "visit",
+        "--score-column",
+        "phq9",
+        "--percentile",
+        "95",
+        "--model-out",
+        str(model_out),
+    )
+    assert result.exit_code == 0, result.output
+    table = pl.read_csv(out, null_values="NA")
+    assert table.height == 40
+    assert table.columns[:3] == ["id", "status", "session"]  # the input's id column name
+    assert table["id"].to_list() == list(range(40))  # integer ids sort numerically
+    direct = flag_not_on_track(data, NotOnTrackSettings(percentile=95))
+    assert table["status"].to_list() == direct.patients["status"].to_list()
+    np.testing.assert_allclose(table["expected"].to_numpy(), direct.patients["expected"].to_numpy())
+    assert pl.read_csv(model_out)["parameter"][0] == "intercept"
+
+
+def test_cli_bad_score_names_row_and_column_and_writes_nothing(tmp_path):
+    source = tmp_path / "bad.csv"
+    source.write_text("patient,session,score\n1,1,10\n1,2,x\n")
+    out = tmp_path / "flags.csv"
+    result = _run(str(source), "--out", str(out))
+    assert result.exit_code == 1
+    assert "row 2, column 'score'" in result.output
+    assert "CSV line 3" in result.output
+    assert not out.exists()
+
+
+def test_cli_model_error_exits_non_zero_and_writes_nothing(tmp_path):
+    data, _ = simulate(n=8, deteriorating=0)
+    source = tmp_path / "few.csv"
+    data.write_csv(source)
+    out = tmp_path / "flags.csv"
+    result = _run(str(source), "--out", str(out))
+    assert result.exit_code == 1
+    assert "8 patients have a baseline and a later score; at least 20" in result.output
+    assert not out.exists()
+
+
+def test_cli_rejects_a_bad_direction(tmp_path):
+    data, _ = simulate(n=8, deteriorating=0)
+    source = tmp_path / "few.csv"
+    data.write_csv(source)
+    out = tmp_path / "flags.csv"
+    result = _run(str(source), "--out", str(out), "--direction", "up")
+    assert result.exit_code == 1
+    assert "direction must be lower_is_better or higher_is_better" in result.output
+    assert not out.exists()

@@ -332,6 +332,6 @@ def test_every_trajectories_command_is_documented() -> None:
 
     docs = (Path(__file__).parents[3] / "docs" / "analytics" / "trajectories.md").read_text()
     names = [command.name for command in trajectories_app.registered_commands]
-    assert len(names) == 8
+    assert len(names) == 9
     for name in names:
         assert f"concord trajectories {name} " in docs, name
