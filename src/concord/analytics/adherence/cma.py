@@ -79,7 +79,9 @@ def event_info_table(call: Call, measure: str, flags: CarryOver) -> pl.DataFrame
         )
         if c is not None
     ]
-    data = prepared.frame.select("__seq", "__row", *original)
+    data = prepared.sorted_columns(original).with_columns(
+        prepared.frame.get_column("__seq"), prepared.frame.get_column("__row")
+    )
     joined = rows.join(data, left_on="seq", right_on="__seq", how="left").sort("seq")
     day = pl.col
     return joined.select(
@@ -199,6 +201,7 @@ def compute_cma(
     if event_info and call.groups is not None:
         raise AdherenceInputError("event_info is not available with medication groups")
     per_group = followup_window_start_per_medication_group and call.groups is not None
+    call.dosage_change = consider_dosage_change
     call.patient_windows(per_group=per_group)
     q = Query(call.engine.dialect)
     units = q.add("units", "SELECT key, p, 1 AS uid, fs, fe, os, oe FROM pw")

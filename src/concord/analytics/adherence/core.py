@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 import pyarrow as pa
@@ -115,6 +115,8 @@ class Call:
     window_columns: dict[str, str]
     groups: MedicationGroups | None = None
     tables: dict[str, pa.Table] = field(default_factory=dict)
+    #: whether any query of this call uses dosage change (needs the dose-weighted sums)
+    dosage_change: bool = True
 
     @property
     def key_base(self) -> int:
@@ -129,18 +131,18 @@ class Call:
             for user, engine in self.window_columns.items()
         ]
         table = frame.select(
-            pl.col("__p").alias("key"),
+            pl.col("__p").cast(pl.Int64).alias("key"),
             pl.col("__p").alias("p"),
             pl.col("__k").alias("k"),
             pl.col("__seq").alias("seq"),
-            pl.col("__row").alias("row"),
-            pl.col("__d").alias("d"),
+            pl.col("__d").alias("d"),  # event dates are whole days
             pl.col("__dur").alias("dur"),
             pl.col("__dose").alias("dose"),
-            pl.col("__cls").alias("cls"),
+            # classes are only compared for equality: integer codes are enough
+            pl.col("__cls").to_physical().cast(pl.Int32).alias("cls"),
             *extra,
         )
-        return add_sequence_columns(table)
+        return add_sequence_columns(table, dose_sums=self.dosage_change)
 
     def run(self, sql: str, extra: Mapping[str, pa.Table] | None = None) -> pl.DataFrame:
         tables = dict(self.tables)
@@ -154,15 +156,26 @@ class Call:
         """Run the window query, check containment, register ``ev`` and ``pw``."""
         base = self.base_table()
         groups = self.groups
-        events = base if groups is None else groups.long_events(base, self.key_base)
-        base_table = base.to_arrow()
-        self.tables = {
-            "ev": base_table if groups is None else events.to_arrow(),
-            "base": base_table,
-        }
+        events = (
+            base
+            if groups is None
+            else groups.long_events(base, self.key_base, dose_sums=self.dosage_change)
+        )
+        per_group = per_group and groups is not None
+        first_rows = (events if per_group else base).filter(pl.col("k") == 1)
+        drop = ["p", "k", *self.window_columns.values()]
+        if not self.dosage_change:
+            drop.append("dose")
+        self.tables = {"ev": events.drop(drop).to_arrow(), "first": first_rows.to_arrow()}
+        del base, events
+        # only the patients' IDs and first rows are needed from here on
+        prepared = self.prepared
+        self.prepared = replace(
+            prepared,
+            frame=prepared.frame.select("__row", "__seq", "__p", "__k", prepared.id_colname),
+        )
         q = Query(self.engine.dialect)
-        source = "ev" if per_group and self.groups is not None else "base"
-        pw_name = add_patient_windows(q, self.windows, source)
+        pw_name = add_patient_windows(q, self.windows, "first")
         pw = self.run(q.sql(f"SELECT * FROM {pw_name}"))
         bad = pw.filter((pl.col("fs") > pl.col("os")) | (pl.col("fe") < pl.col("oe")))
         if bad.height:
@@ -192,7 +205,7 @@ class Call:
     def finish(self, frame: pl.DataFrame, date_columns: tuple[str, ...] = ()) -> pl.DataFrame:
         """Map ``key`` to the patient ID (and group) and day numbers to dates."""
         out = frame.with_columns(
-            (pl.col("key") % self.key_base).alias("__p"),
+            (pl.col("key") % self.key_base).cast(pl.Int32).alias("__p"),
             (pl.col("key") // self.key_base).alias("__grp"),
             *[
                 pl.col(c).floor().cast(pl.Int32).cast(pl.Date).alias(c)
@@ -239,6 +252,7 @@ def make_call(
 
     raw = read_table(data)
     string_columns = {k: v for k, v in window_args.items() if isinstance(v, str) and v in raw}
+    keep = tuple(v for v in window_args.values() if isinstance(v, str) and v in raw.columns)
     prepared = prepare_events(
         raw,
         id_colname=id_colname,
@@ -248,6 +262,7 @@ def make_call(
         medication_class_colname=medication_class_colname,
         date_format=date_format,
         extra_columns=string_columns,
+        keep_columns=keep,
     )
     frame = prepared.frame
     columns: dict[str, str] = {}
@@ -291,7 +306,9 @@ def make_call(
     )
     groups = None
     if medication_groups is not None:
-        groups = evaluate_groups(frame, medication_groups)
+        groups = evaluate_groups(prepared.raw, medication_groups).in_order(
+            prepared.frame.get_column("__row") - 1
+        )
     return Call(
         prepared=prepared,
         windows=windows,

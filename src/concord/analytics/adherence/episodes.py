@@ -181,6 +181,7 @@ def treatment_episodes(
         observation_window_duration_unit=followup_window_duration_unit,
         engine=engine,
     )
+    call.dosage_change = consider_dosage_change
     call.patient_windows()
     q = Query(call.engine.dialect)
     units = q.add("units", "SELECT key, p, 1 AS uid, fs, fe, os, oe FROM pw")
@@ -302,6 +303,7 @@ def cma_per_episode(
         medication_groups=medication_groups,
         engine=engine,
     )
+    call.dosage_change = consider_dosage_change
     call.patient_windows()
     d = call.engine.dialect
     q = Query(d)

@@ -100,6 +100,7 @@ def event_intervals_and_gaps(
         observation_window_duration_unit=observation_window_duration_unit,
         engine=engine,
     )
+    call.dosage_change = consider_dosage_change
     call.patient_windows()
     flags = CarryOver(
         carryover_within_obs_window,
@@ -113,8 +114,9 @@ def event_intervals_and_gaps(
         keep_all_intervals=keep_event_interval_for_all_events,
         keep_outside_followup=not remove_events_outside_followup_window,
     )
-    frame = call.prepared.frame
-    original = [c for c in frame.columns if not c.startswith("__")]
+    prepared = call.prepared
+    original = prepared.input_columns
+    frame = prepared.sorted_columns(original).with_columns(prepared.frame.get_column("__seq"))
     joined = rows.join(frame, left_on="seq", right_on="__seq", how="left").sort("seq")
     columns: list[pl.Expr] = [
         *[pl.col(c) for c in original],

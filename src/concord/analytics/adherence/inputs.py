@@ -40,7 +40,8 @@ _INTERNAL = ("__row", "__seq", "__p", "__k", "__d", "__dur", "__dose", "__cls")
 class PreparedEvents:
     """Validated events sorted by (patient, date), with the engine's internal columns."""
 
-    frame: pl.DataFrame
+    frame: pl.DataFrame  # sorted; internal columns, the ID and the ``keep_columns``
+    raw: pl.DataFrame  # the input as given, with ``__row``
     patients: pl.DataFrame  # columns: __p, <id column>
     id_colname: str
     date_colname: str
@@ -52,10 +53,15 @@ class PreparedEvents:
     def n_patients(self) -> int:
         return self.patients.height
 
-    def engine_table(self, extra: tuple[str, ...] = ()) -> pa.Table:
-        """The slim table the SQL plan reads: internal columns plus ``extra``."""
-        cols = ["__row", "__seq", "__p", "__k", "__d", "__dur", "__dose", "__cls", *extra]
-        return self.frame.select(cols).to_arrow()
+    @property
+    def input_columns(self) -> list[str]:
+        """The input's own columns, in input order."""
+        return [c for c in self.raw.columns if c != "__row"]
+
+    def sorted_columns(self, names: list[str]) -> pl.DataFrame:
+        """Input columns in the sorted order (row ``i`` is the event with ``__seq = i+1``)."""
+        order = self.frame.get_column("__row") - 1
+        return self.raw.select(pl.col(names).gather(order))
 
 
 def read_table(source: EventSource) -> pl.DataFrame:
@@ -145,11 +151,13 @@ def prepare_events(
     medication_class_colname: str | None = None,
     date_format: str = "%m/%d/%Y",
     extra_columns: dict[str, str] | None = None,
+    keep_columns: tuple[str, ...] = (),
 ) -> PreparedEvents:
     """Validate ``data`` and add the engine's internal columns (see the module docstring).
 
     ``extra_columns`` maps an argument name (e.g. ``"followup.window.start"``) to a column
-    the call reads, so that an unknown name is reported against that argument.
+    the call reads, so that an unknown name is reported against that argument;
+    ``keep_columns`` are input columns to carry into the sorted frame.
     """
     frame = read_table(data)
     names: dict[str, str | None] = {
@@ -166,7 +174,7 @@ def prepare_events(
         raise AdherenceInputError(f"column name {clash[0]!r} is reserved", column=clash[0])
     if frame.height == 0:
         raise AdherenceInputError("the event data has no rows")
-    frame = frame.with_row_index("__row", offset=1).with_columns(pl.col("__row").cast(pl.Int64))
+    frame = frame.with_row_index("__row", offset=1).with_columns(pl.col("__row").cast(pl.Int32))
     _reject(frame, frame.get_column(id_colname).is_null(), id_colname, "missing patient ID")
     days = _day_numbers(frame, event_date_colname, date_format)
     duration = _positive_numbers(frame, event_duration_colname, "duration")
@@ -175,25 +183,31 @@ def prepare_events(
     else:
         dose = pl.Series("__dose", [1.0] * frame.height, dtype=pl.Float64)
     if medication_class_colname is not None:
-        cls = frame.get_column(medication_class_colname).cast(pl.String)
+        # classes are only compared for equality: a categorical keeps them compact
+        cls = frame.get_column(medication_class_colname).cast(pl.String).cast(pl.Categorical)
     else:
-        cls = pl.Series("__cls", [None] * frame.height, dtype=pl.String)
-    frame = frame.with_columns(
-        days.alias("__d").cast(pl.Float64),
+        cls = pl.Series("__cls", [None] * frame.height, dtype=pl.Categorical)
+    raw = frame
+    kept = [c for c in dict.fromkeys((id_colname, *keep_columns)) if c in raw.columns]
+    frame = raw.select(
+        "__row",
+        *kept,
+        days.alias("__d"),
         duration.alias("__dur"),
         dose.alias("__dose"),
         cls.alias("__cls"),
     )
     frame = frame.sort([id_colname, "__d", "__row"], maintain_order=True)
     frame = frame.with_columns(
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("__seq"),
-        pl.col(id_colname).rle_id().cast(pl.Int64).add(1).alias("__p"),
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias("__seq"),
+        pl.col(id_colname).rle_id().cast(pl.Int32).add(1).alias("__p"),
     )
     first_seq = pl.when(pl.col("__p").ne_missing(pl.col("__p").shift(1))).then(pl.col("__seq"))
     frame = frame.with_columns((pl.col("__seq") - first_seq.forward_fill() + 1).alias("__k"))
     patients = frame.filter(pl.col("__k") == 1).select("__p", id_colname)
     return PreparedEvents(
         frame=frame,
+        raw=raw,
         patients=patients,
         id_colname=id_colname,
         date_colname=event_date_colname,

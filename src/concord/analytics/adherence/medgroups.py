@@ -274,26 +274,32 @@ class MedicationGroups:
     names: tuple[str, ...]
     masks: tuple[pl.Series, ...]
 
-    def long_events(self, base: pl.DataFrame, key_base: int) -> pl.DataFrame:
+    def long_events(
+        self, base: pl.DataFrame, key_base: int, *, dose_sums: bool = True
+    ) -> pl.DataFrame:
         """The events of every group stacked, with ``key = group * key_base + patient``."""
         parts = [
             base.filter(mask)
-            .with_columns((pl.col("p") + index * key_base).alias("key"))
-            .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("key").alias("k"))
+            .with_columns((pl.col("p").cast(pl.Int64) + index * key_base).alias("key"))
+            .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("key").alias("k"))
             for index, mask in enumerate(self.masks)
         ]
         from concord.analytics.adherence.plan import add_sequence_columns
 
-        return add_sequence_columns(pl.concat(parts))
+        return add_sequence_columns(pl.concat(parts), dose_sums=dose_sums)
 
     def expand_patient_windows(self, pw: pl.DataFrame, key_base: int) -> pl.DataFrame:
         """Every patient's windows copied to every group."""
         return pl.concat(
             [
-                pw.with_columns((pl.col("p") + index * key_base).alias("key"))
+                pw.with_columns((pl.col("p").cast(pl.Int64) + index * key_base).alias("key"))
                 for index in range(len(self.names))
             ]
         )
+
+    def in_order(self, order: pl.Series) -> MedicationGroups:
+        """The masks re-ordered (``order[i]`` = input index of the i-th sorted event)."""
+        return MedicationGroups(self.names, tuple(mask.gather(order) for mask in self.masks))
 
     def names_expr(self, column: str) -> pl.Expr:
         mapping = dict(enumerate(self.names))

@@ -163,13 +163,13 @@ def add_patient_windows(q: Query, spec: WindowSpec, source: str, name: str = "pw
     )
 
 
-def add_sequence_columns(frame: pl.DataFrame) -> pl.DataFrame:
+def add_sequence_columns(frame: pl.DataFrame, *, dose_sums: bool = True) -> pl.DataFrame:
     """Per-key sequence columns the gap engine reads (events sorted by ``key, seq``).
 
     ``dnext`` / ``ncls``: date and class of the key's next event; ``run``: number of the run
     of consecutive same-class events (unique over the table); ``y0`` / ``y1``: exclusive
     running sums, within the key, of ``x = dur - (dnext - d)`` without / with the dose
-    factor (``x * dose``), 0 for the key's last event.
+    factor (``x * dose``; only with ``dose_sums``), 0 for the key's last event.
 
     The frame is sorted by key, so "next within the key" is a shift masked at key changes.
     With whole-number durations and doses the running sums are exact 64-bit integer sums
@@ -182,7 +182,7 @@ def add_sequence_columns(frame: pl.DataFrame) -> pl.DataFrame:
         pl.when(same_next).then(pl.col("d").shift(-1)).alias("dnext"),
         pl.when(same_next).then(pl.col("cls").shift(-1)).alias("ncls"),
         (new_key | pl.col("cls").ne_missing(pl.col("cls").shift(1)))
-        .cast(pl.Int64)
+        .cast(pl.Int32)
         .cum_sum()
         .alias("run"),
     )
@@ -193,7 +193,8 @@ def add_sequence_columns(frame: pl.DataFrame) -> pl.DataFrame:
         ).all()
     ).item()
     sums = []
-    for name, expr in (("y0", step), ("y1", step * pl.col("dose"))):
+    wanted = [("y0", step)] + ([("y1", step * pl.col("dose"))] if dose_sums else [])
+    for name, expr in wanted:
         if whole:
             total = expr.cast(pl.Int64).cum_sum()
             exclusive = total - expr.cast(pl.Int64)
@@ -216,7 +217,7 @@ def add_gaps(
     """Event intervals, gaps and carry-over of every unit (spec section 3).
 
     Returns the name of a relation with one row per *selected* event of each unit and the
-    columns ``key, uid, fs, fe, os, oe, wos, woe, seq, row, d, dur, dose, cls, ncls, bef,
+    columns ``key, uid, fs, fe, os, oe, wos, woe, seq, d, dur, cls, ncls, bef,
     is_last, iv, gap, cin``. ``[wos, woe]`` is the window the intervals run in: the unit's
     OW, or its FUW when ``ow_is_fuw`` (CMA9, treatment episodes). ``bef`` is "dated before
     ``wos``"; ``is_last`` marks the unit's last selected event.
@@ -232,10 +233,11 @@ def add_gaps(
     wos, woe = ("u.fs", "u.fe") if ow_is_fuw else ("u.os", "u.oe")
     selection = "e.d <= " + woe + ("" if flags.into else f" AND e.d >= {wos}")
     y = "e.y1" if flags.dosage_change else "e.y0"
+    dose_column = "e.dose, " if flags.dosage_change else ""
     q.add(
         f"{prefix}_ue",
         "SELECT u.key, u.uid, u.fs, u.fe, u.os, u.oe, "
-        f"{wos} AS wos, {woe} AS woe, e.seq, e.row, e.d, e.dur, e.dose, e.cls, e.ncls, "
+        f"{wos} AS wos, {woe} AS woe, e.seq, e.d, e.dur, {dose_column}e.cls, e.ncls, "
         f"e.run, {y} AS y, e.d < {wos} AS bef, "
         f"(e.dnext IS NULL OR e.dnext > {woe}) AS is_last, "
         f"CASE WHEN e.dnext IS NULL OR e.dnext > {woe} THEN {woe} ELSE e.dnext END - e.d AS iv "

@@ -126,6 +126,7 @@ def cma_sliding_window(
         medication_groups=medication_groups,
         engine=engine,
     )
+    call.dosage_change = consider_dosage_change
     call.patient_windows()
     d = call.engine.dialect
     q = Query(d)
