@@ -103,7 +103,7 @@ def test_patient_completes_phq9_from_a_signed_link_and_clinician_sees_it_on_the_
         assert sign_in(page, live_server.url, "clin_a", CAST_PASSWORD) == 200
         page.goto(f"{live_server.url}/patients/{cast.patient_a.pk}/")
         recent = page.locator("table.recent-scores")
-        assert "PHQ9" in recent.inner_text() and "10" in recent.inner_text()
+        assert "PHQ-9" in recent.inner_text() and "10" in recent.inner_text()
         with page.expect_navigation():
             page.get_by_role("link", name="Alliance from three perspectives, with outcomes").click()
         chart = page.locator("svg.outcome")

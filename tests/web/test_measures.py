@@ -669,15 +669,15 @@ def test_portal_and_worklists_list_only_what_each_person_answers(cast: Cast) -> 
     make_plan(cast, "waios", "observer")
     portal = client_for(cast, "patient_a").get(reverse("clinic:portal")).content.decode()
     assert reverse("measures:administration", args=[administration.pk]) in portal
-    assert "PHQ9" in portal and "WAISRT" not in portal
+    assert "PHQ-9" in portal and "WAI-SRT" not in portal
     other = client_for(cast, "patient_b").get(reverse("clinic:portal")).content.decode()
     assert "Nothing to answer now." in other
     mine = client_for(cast, "clin_a").get(reverse("measures:to_rate")).content.decode()
-    assert "WAISRT" in mine and "PHQ9" not in mine
+    assert "WAI-SRT" in mine and "PHQ-9" not in mine
     theirs = client_for(cast, "clin_b").get(reverse("measures:to_rate")).content.decode()
     assert "Nothing to rate now." in theirs
     observer = client_for(cast, "observer_a").get(reverse("measures:to_rate")).content.decode()
-    assert "WAIOS" in observer and "Ada" not in observer
+    assert "WAI-O-S" in observer and "Ada" not in observer
     assert (
         "Nothing to rate now."
         in client_for(cast, "observer_b").get(reverse("measures:to_rate")).content.decode()

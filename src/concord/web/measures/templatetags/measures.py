@@ -10,6 +10,7 @@ from typing import Any
 
 from django import template
 
+from concord.analytics.instruments import UnknownInstrumentError, get_instrument
 from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotFound
 from concord.web.clinic.models import Patient
@@ -25,9 +26,28 @@ def _actor(context: template.Context) -> Actor | None:
     return Actor.from_request(request)
 
 
+@register.filter
+def instrument_label(code: str) -> str:
+    """``"phq9"`` -> ``"PHQ-9"`` (the registry's name)."""
+    try:
+        return get_instrument(code).name
+    except UnknownInstrumentError:
+        return code
+
+
+@register.inclusion_tag("measures/patient_alerts.html", takes_context=True)
+def patient_alerts(context: template.Context, patient: Patient) -> dict[str, Any]:
+    """Open safety alerts of the patient, at the top of the patient page."""
+    actor = _actor(context)
+    return {
+        "alerts": services.open_alerts(actor, patient.pk) if actor else [],
+        "can_write": bool(actor and actor.user.role == "clinician"),
+    }
+
+
 @register.inclusion_tag("measures/patient_section.html", takes_context=True)
 def patient_measures(context: template.Context, patient: Patient) -> dict[str, Any]:
-    """Alerts, plans, open and recent administrations of the patient's episodes."""
+    """Plans, open and recent administrations of the patient's episodes."""
     actor = _actor(context)
     if actor is None:
         return {"visible": False}
@@ -35,10 +55,8 @@ def patient_measures(context: template.Context, patient: Patient) -> dict[str, A
     return {
         "visible": True,
         "patient": patient,
-        "alerts": services.open_alerts(actor, patient.pk),
         "episodes": services.measures_of_episodes(actor, episodes),
         "can_write": actor.user.role == "clinician",
-        "csrf_token": context.get("csrf_token"),
     }
 
 
