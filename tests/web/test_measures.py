@@ -734,3 +734,52 @@ def test_api_lists_scores_with_version_and_rater(cast: Cast) -> None:
         headers={"Authorization": f"Bearer {cast.token('clin_b')}"},
     )
     assert other.status_code == 404 and other.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_plan_page_creates_a_plan_and_shows_field_errors(cast: Cast) -> None:
+    url = reverse("measures:plan_new", kwargs={"episode_id": cast.episode_a.pk})
+    client = client_for(cast, "clin_a")
+    bad = client.post(
+        url, {"instrument_code": "waisr", "rater": "clinician", "schedule": "after_session"}
+    )
+    assert bad.status_code == 400
+    assert "This instrument is written for the patient to complete." in bad.content.decode()
+    good = client.post(
+        url,
+        {
+            "instrument_code": "waisrt",
+            "rater": "clinician",
+            "schedule": "after_session",
+            "starts_on": cast.episode_a.started_on.isoformat(),
+        },
+    )
+    assert good.status_code == 302 and good["Location"].endswith(f"/patients/{cast.patient_a.pk}/")
+    plan = MeasurementPlan.objects.get()
+    assert plan.created_by == cast.users["clin_a"] and plan.administrations.count() == 1
+    assert AuditEvent.objects.filter(object_type="measurement_plan", action="create").exists()
+
+
+@pytest.mark.django_db
+def test_crisis_texts_are_set_by_administrators_only(cast: Cast) -> None:
+    url = reverse("admin:measures_cliniccrisistext_changelist")
+    observed = {name: client_for(cast, name).get(url).status_code for name in CAST_NAMES}
+    assert observed == _statuses(404, admin=200)
+
+
+@pytest.mark.django_db
+def test_signed_link_reads_and_submissions_are_audited(cast: Cast) -> None:
+    administration = phq9_due(cast)
+    link, raw = submission.issue_link(web(cast, "clin_a"), administration.pk)
+    url = reverse("measures:signed", args=[raw])
+    Client().get(url)
+    Client().post(url, {**PHQ9_MODERATE, "action": "submit"})
+    events = AuditEvent.objects.filter(
+        object_type="administration", object_id=str(administration.pk)
+    )
+    reads = list(events.filter(action="read"))  # the page, then the submission
+    assert len(reads) == 2
+    assert all(r.actor_id is None for r in reads)
+    assert reads[0].detail == {"via": "signed_link", "link_id": link.pk}
+    assert events.get(action="update").detail["via"] == "signed_link"
+    assert AuditEvent.objects.filter(object_type="signed_link", action="create").count() == 1
