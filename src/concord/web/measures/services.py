@@ -147,12 +147,16 @@ def generate_for_plan(plan: MeasurementPlan, now: datetime | None = None) -> lis
     return new
 
 
+def _overdue(now: datetime) -> Any:
+    return Administration.objects.filter(
+        status__in=OPEN_STATUSES, expires_at__isnull=False, expires_at__lte=now
+    )
+
+
 def expire_overdue(now: datetime | None = None) -> int:
     """Close open administrations whose window has passed (drafts included)."""
     now = now or timezone.now()
-    return Administration.objects.filter(
-        status__in=OPEN_STATUSES, expires_at__isnull=False, expires_at__lte=now
-    ).update(status=AdministrationStatus.EXPIRED, updated_at=now)
+    return int(_overdue(now).update(status=AdministrationStatus.EXPIRED, updated_at=now))
 
 
 def generate_due(now: datetime | None = None) -> dict[str, int]:
@@ -165,8 +169,11 @@ def generate_due(now: datetime | None = None) -> dict[str, int]:
         ).select_related("episode")
         for plan in plans:
             created.extend(generate_for_plan(plan, now))
+        expiring = set(_overdue(now).values_list("episode__patient_id", flat=True))
         expired = expire_overdue(now)
-        patient_ids = sorted({a.episode.patient_id for a in created})
+        patient_ids = sorted({a.episode.patient_id for a in created} | expiring)
+        if not created and not expired:
+            return {"created": 0, "expired": 0}
         append(
             [
                 AuditEntry(
