@@ -204,9 +204,9 @@ def test_plan_validation_names_the_field(cast: Cast) -> None:
     with pytest.raises(FormInvalid) as no_interval:
         make_plan(cast, "phq9", "patient", schedule="every_n_days")
     assert no_interval.value.errors == {"interval_days": ["Say every how many days."]}
-    with pytest.raises(FormInvalid) as refused:
+    with pytest.raises(FormInvalid) as unknown:
         make_plan(cast, "not-an-instrument", "patient")
-    assert "instrument_code" in refused.value.errors
+    assert "instrument_code" in unknown.value.errors
     # Supervisors read; other teams do not see the episode at all.
     with pytest.raises(NotAllowed):
         services.create_plan(web(cast, "sup_a"), cast.episode_a.pk, {})
@@ -215,11 +215,15 @@ def test_plan_validation_names_the_field(cast: Cast) -> None:
 
 
 @pytest.mark.django_db
-def test_plan_form_offers_only_registry_instruments(cast: Cast) -> None:
+def test_the_plan_form_offers_exactly_the_registered_instruments(cast: Cast) -> None:
+    from concord.analytics.instruments import all_instruments
+
     page = client_for(cast, "clin_a").get(
         reverse("measures:plan_new", kwargs={"episode_id": cast.episode_a.pk})
     )
     assert page.status_code == 200
+    offered = page.context["form"].fields["instrument_code"].choices
+    assert [code for code, _label in offered] == [i.code for i in all_instruments()]
     assert b"PHQ-9" in page.content and b"WAI-SR" in page.content
 
 

@@ -8,15 +8,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from concord.analytics.instruments import all_instruments
-from concord.web.measures.models import FORBIDDEN_CODES, MeasurementPlan
+from concord.web.measures.models import MeasurementPlan
 
 
 def instrument_choices() -> list[tuple[str, str]]:
-    return [
-        (i.code, f"{i.name} ({i.rater})")
-        for i in all_instruments()
-        if i.code not in FORBIDDEN_CODES
-    ]
+    """Only what the registry holds: instruments Concord never includes cannot be offered."""
+    return [(i.code, f"{i.name} ({i.rater})") for i in all_instruments()]
 
 
 class PlanForm(forms.ModelForm):

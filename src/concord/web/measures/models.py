@@ -19,9 +19,6 @@ from django.utils.translation import gettext_lazy as _
 from concord.analytics.instruments import UnknownInstrumentError, get_instrument, normalise_code
 from concord.web.clinic.models import CareEpisode, CareSession, Clinic, Patient
 
-# Never offered, not even by name (licence enforcement history); see docs/measures.md.
-FORBIDDEN_CODES = frozenset()
-
 
 class Rater(models.TextChoices):
     PATIENT = "patient", _("Patient")
@@ -48,8 +45,6 @@ class Schedule(models.TextChoices):
 def check_instrument_code(code: str) -> str:
     """The registry code of ``code``, or a ValidationError naming the problem."""
     key = normalise_code(code or "")
-    if key in FORBIDDEN_CODES:
-        raise ValidationError(_("This instrument is not available."))
     try:
         return get_instrument(key).code
     except UnknownInstrumentError:
