@@ -113,6 +113,14 @@ STAFF = [
         "clinical supervisor of the mood and rehab teams",
     ),
     DemoPerson("ivan.petrov", "Ivan", "Petrov", Role.OBSERVER, "", "trained alliance observer"),
+    DemoPerson(
+        "noor.aziz",
+        "Noor",
+        "Aziz",
+        Role.OBSERVER,
+        "",
+        "second alliance observer (rates the same sessions)",
+    ),
     DemoPerson("admin", "Alex", "Morgan", Role.ADMINISTRATOR, "", "administrator"),
 ]
 TEAMS = {

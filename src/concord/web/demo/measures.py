@@ -98,7 +98,7 @@ def build_demo_measures(today: date, users: dict[str, User], seed: int) -> int:
     rng = random.Random(seed + 9)
     now = timezone.now()
     first_observer = users["ivan.petrov"]
-    second_observer = _second_observer(first_observer)
+    second_observer = users.get(SECOND_OBSERVER[0]) or _second_observer(first_observer)
     for assignment in ObserverAssignment.objects.filter(observer=first_observer):
         ObserverAssignment.objects.create(session=assignment.session, observer=second_observer)
     episodes = list(
