@@ -2,7 +2,8 @@
 
 Measures (Vollmer et al. 2012; Dima & Dediu 2017): CMA1-CMA9, per-event intervals and gaps,
 treatment episodes, CMA per episode and in sliding windows, medication groups -- with every
-AdhereR option and quirk (see ``docs/analytics/adherence.md``) -- plus PDC and MPR.
+AdhereR option and quirk (see ``docs/analytics/adherence.md``) -- plus PDC, MPR, dose-timing
+adherence and a per-patient SVG plot.
 
 The computation is one relational plan (SQL window functions) run by DuckDB (default) or by
 Spark SQL (``engine="spark"``) with identical results. Inputs: Polars, Arrow, CSV or
@@ -24,12 +25,18 @@ from concord.analytics.adherence.cma import (
     cma9,
     compute_cma,
 )
+from concord.analytics.adherence.dose_timing import (
+    DoseTimingResult,
+    DosingRegimen,
+    dose_timing_adherence,
+)
 from concord.analytics.adherence.engines import DuckDBEngine, SparkEngine
 from concord.analytics.adherence.episodes import cma_per_episode, treatment_episodes
 from concord.analytics.adherence.errors import AdherenceInputError
 from concord.analytics.adherence.event_gaps import event_intervals_and_gaps
 from concord.analytics.adherence.mpr import medication_possession_ratio
 from concord.analytics.adherence.pdc import proportion_of_days_covered
+from concord.analytics.adherence.plot import adherence_plot_svg
 from concord.analytics.adherence.results import (
     CMAResult,
     EventGapsResult,
@@ -42,12 +49,15 @@ from concord.analytics.adherence.sliding import cma_sliding_window
 __all__ = [
     "AdherenceInputError",
     "CMAResult",
+    "DoseTimingResult",
+    "DosingRegimen",
     "DuckDBEngine",
     "EventGapsResult",
     "PerEpisodeResult",
     "SlidingWindowResult",
     "SparkEngine",
     "TreatmentEpisodesResult",
+    "adherence_plot_svg",
     "cma1",
     "cma2",
     "cma3",
@@ -60,6 +70,7 @@ __all__ = [
     "cma_per_episode",
     "cma_sliding_window",
     "compute_cma",
+    "dose_timing_adherence",
     "event_intervals_and_gaps",
     "medication_possession_ratio",
     "proportion_of_days_covered",

@@ -80,7 +80,8 @@ def event_info_table(call: Call, measure: str, flags: CarryOver) -> pl.DataFrame
         if c is not None
     ]
     data = prepared.sorted_columns(original).with_columns(
-        prepared.frame.get_column("__seq"), prepared.frame.get_column("__row")
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias("__seq"),
+        prepared.frame.get_column("__row"),
     )
     joined = rows.join(data, left_on="seq", right_on="__seq", how="left").sort("seq")
     day = pl.col
@@ -202,6 +203,8 @@ def compute_cma(
         raise AdherenceInputError("event_info is not available with medication groups")
     per_group = followup_window_start_per_medication_group and call.groups is not None
     call.dosage_change = consider_dosage_change
+    call.same_medication = carry_only_for_same_medication
+    call.next_class = False
     call.patient_windows(per_group=per_group)
     q = Query(call.engine.dialect)
     units = q.add("units", "SELECT key, p, 1 AS uid, fs, fe, os, oe FROM pw")

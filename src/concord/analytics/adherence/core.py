@@ -117,6 +117,10 @@ class Call:
     tables: dict[str, pa.Table] = field(default_factory=dict)
     #: whether any query of this call uses dosage change (needs the dose-weighted sums)
     dosage_change: bool = True
+    #: whether any query needs class runs (carry-over for the same medication only)
+    same_medication: bool = True
+    #: whether any query needs the next event's class (treatment episodes)
+    next_class: bool = True
 
     @property
     def key_base(self) -> int:
@@ -166,13 +170,17 @@ class Call:
         drop = ["p", "k", *self.window_columns.values()]
         if not self.dosage_change:
             drop.append("dose")
+        if not self.same_medication:
+            drop.append("run")
+        if not self.next_class:
+            drop += ["cls", "ncls"]
         self.tables = {"ev": events.drop(drop).to_arrow(), "first": first_rows.to_arrow()}
         del base, events
         # only the patients' IDs and first rows are needed from here on
         prepared = self.prepared
         self.prepared = replace(
             prepared,
-            frame=prepared.frame.select("__row", "__seq", "__p", "__k", prepared.id_colname),
+            frame=prepared.frame.select("__row"),
         )
         q = Query(self.engine.dialect)
         pw_name = add_patient_windows(q, self.windows, "first")
@@ -180,19 +188,11 @@ class Call:
         bad = pw.filter((pl.col("fs") > pl.col("os")) | (pl.col("fe") < pl.col("oe")))
         if bad.height:
             keys = bad.get_column("p").unique().sort().to_list()
-            rows = (
-                self.prepared.frame.filter(pl.col("__p").is_in(keys) & (pl.col("__k") == 1))
-                .get_column("__row")
-                .to_list()
-            )
+            failing = self.prepared.patients.filter(pl.col("__p").is_in(keys))
+            rows = failing.get_column("__first_row").to_list()
             raise AdherenceInputError(
                 "the observation window does not fit inside the follow-up window for patient(s) "
-                + ", ".join(
-                    str(v)
-                    for v in self.prepared.patients.filter(pl.col("__p").is_in(keys))
-                    .get_column(self.prepared.id_colname)
-                    .to_list()[:10]
-                ),
+                + ", ".join(str(v) for v in failing.get_column(self.prepared.id_colname)[:10]),
                 column=self.prepared.id_colname,
                 rows=rows,
             )
@@ -213,7 +213,7 @@ class Call:
                 if c in frame.columns
             ],
         )
-        out = out.join(self.prepared.patients, on="__p", how="left")
+        out = out.join(self.prepared.patients.drop("__first_row"), on="__p", how="left")
         sort_cols = ["__grp", "__p"] + (["uid"] if "uid" in out.columns else [])
         out = out.sort(sort_cols)
         if self.groups is not None:

@@ -66,6 +66,7 @@ def add_episodes(
         units,
         CarryOver(flags.within, False, flags.same_medication, flags.dosage_change),
         ow_is_fuw=True,
+        next_class=True,
     )
     win = "PARTITION BY key, uid ORDER BY seq"
     change = "FALSE"

@@ -101,6 +101,8 @@ def event_intervals_and_gaps(
         engine=engine,
     )
     call.dosage_change = consider_dosage_change
+    call.same_medication = carry_only_for_same_medication
+    call.next_class = False
     call.patient_windows()
     flags = CarryOver(
         carryover_within_obs_window,
@@ -116,7 +118,9 @@ def event_intervals_and_gaps(
     )
     prepared = call.prepared
     original = prepared.input_columns
-    frame = prepared.sorted_columns(original).with_columns(prepared.frame.get_column("__seq"))
+    frame = prepared.sorted_columns(original).with_columns(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias("__seq")
+    )
     joined = rows.join(frame, left_on="seq", right_on="__seq", how="left").sort("seq")
     columns: list[pl.Expr] = [
         *[pl.col(c) for c in original],

@@ -42,7 +42,7 @@ class PreparedEvents:
 
     frame: pl.DataFrame  # sorted; internal columns, the ID and the ``keep_columns``
     raw: pl.DataFrame  # the input as given, with ``__row``
-    patients: pl.DataFrame  # columns: __p, <id column>
+    patients: pl.DataFrame  # columns: __p, <id column>, __first_row
     id_colname: str
     date_colname: str
     duration_colname: str
@@ -197,6 +197,7 @@ def prepare_events(
         dose.alias("__dose"),
         cls.alias("__cls"),
     )
+    del days, duration, dose, cls  # the unsorted columns are not needed any more
     frame = frame.sort([id_colname, "__d", "__row"], maintain_order=True)
     frame = frame.with_columns(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias("__seq"),
@@ -204,7 +205,9 @@ def prepare_events(
     )
     first_seq = pl.when(pl.col("__p").ne_missing(pl.col("__p").shift(1))).then(pl.col("__seq"))
     frame = frame.with_columns((pl.col("__seq") - first_seq.forward_fill() + 1).alias("__k"))
-    patients = frame.filter(pl.col("__k") == 1).select("__p", id_colname)
+    patients = frame.filter(pl.col("__k") == 1).select(
+        "__p", id_colname, pl.col("__row").alias("__first_row")
+    )
     return PreparedEvents(
         frame=frame,
         raw=raw,

@@ -213,12 +213,15 @@ def add_gaps(
     *,
     events: str = "ev",
     ow_is_fuw: bool = False,
+    next_class: bool = False,
 ) -> str:
     """Event intervals, gaps and carry-over of every unit (spec section 3).
 
     Returns the name of a relation with one row per *selected* event of each unit and the
-    columns ``key, uid, fs, fe, os, oe, wos, woe, seq, d, dur, cls, ncls, bef,
-    is_last, iv, gap, cin``. ``[wos, woe]`` is the window the intervals run in: the unit's
+    columns ``key, uid, fs, fe, os, oe, wos, woe, seq, d, dur, bef, is_last, iv, gap,
+    cin`` (plus ``dose`` with dosage change, ``run`` with carry-over for the same
+    medication only, ``cls`` and ``ncls`` -- the next event's class -- with ``next_class``).
+    ``[wos, woe]`` is the window the intervals run in: the unit's
     OW, or its FUW when ``ow_is_fuw`` (CMA9, treatment episodes). ``bef`` is "dated before
     ``wos``"; ``is_last`` marks the unit's last selected event.
 
@@ -233,12 +236,20 @@ def add_gaps(
     wos, woe = ("u.fs", "u.fe") if ow_is_fuw else ("u.os", "u.oe")
     selection = "e.d <= " + woe + ("" if flags.into else f" AND e.d >= {wos}")
     y = "e.y1" if flags.dosage_change else "e.y0"
-    dose_column = "e.dose, " if flags.dosage_change else ""
+    optional = "".join(
+        column
+        for column, wanted in (
+            ("e.dose, ", flags.dosage_change),
+            ("e.run, ", flags.same_medication and flags.within),
+            ("e.cls, e.ncls, ", next_class),
+        )
+        if wanted
+    )
     q.add(
         f"{prefix}_ue",
         "SELECT u.key, u.uid, u.fs, u.fe, u.os, u.oe, "
-        f"{wos} AS wos, {woe} AS woe, e.seq, e.d, e.dur, {dose_column}e.cls, e.ncls, "
-        f"e.run, {y} AS y, e.d < {wos} AS bef, "
+        f"{wos} AS wos, {woe} AS woe, e.seq, e.d, e.dur, {optional}"
+        f"{y} AS y, e.d < {wos} AS bef, "
         f"(e.dnext IS NULL OR e.dnext > {woe}) AS is_last, "
         f"CASE WHEN e.dnext IS NULL OR e.dnext > {woe} THEN {woe} ELSE e.dnext END - e.d AS iv "
         f"FROM {units} u JOIN {events} e ON e.key = u.key "

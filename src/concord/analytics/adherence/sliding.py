@@ -127,6 +127,8 @@ def cma_sliding_window(
         engine=engine,
     )
     call.dosage_change = consider_dosage_change
+    call.same_medication = carry_only_for_same_medication
+    call.next_class = False
     call.patient_windows()
     d = call.engine.dialect
     q = Query(d)
