@@ -240,3 +240,26 @@ def test_all_signals_together():
 def test_settings_are_checked(kwargs):
     with pytest.raises(RiskInputError):
         AdherenceSignalSettings(**kwargs)
+
+
+def test_undefined_windows_are_skipped_and_text_values_parsed():
+    table = windows().with_columns(pl.col("value").cast(pl.String))
+    # a's latest window undefined (AdhereR NA): its latest defined window ends 05-30
+    # (31 days before as_of: recent) with 0.90 -> no signal; c: 0.79 -> signal
+    table = table.with_columns(
+        pl.when(pl.int_range(pl.len()) == 2)
+        .then(pl.lit("NA"))
+        .otherwise(pl.col("value"))
+        .alias("value")
+    )
+    events = adherence_below_threshold(table, AS_OF)
+    assert [(e.patient, e.value) for e in events] == [("c", 0.79)]
+    bad = table.with_columns(
+        pl.when(pl.int_range(pl.len()) == 4)
+        .then(pl.lit("high"))
+        .otherwise(pl.col("value"))
+        .alias("value")
+    )
+    with pytest.raises(RiskInputError) as caught:
+        adherence_drops(bad, AS_OF)
+    assert (caught.value.row, caught.value.column) == (5, "value")

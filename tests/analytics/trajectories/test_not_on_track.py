@@ -293,3 +293,20 @@ def test_cli_rejects_a_bad_direction(tmp_path):
     assert result.exit_code == 1
     assert "direction must be lower_is_better or higher_is_better" in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("shape", "names"),
+    [
+        ("linear", ("intercept", "u", "baseline", "baseline:u")),
+        ("quadratic", ("intercept", "u", "u2", "baseline", "baseline:u", "baseline:u2")),
+    ],
+)
+def test_other_time_shapes_fit(shape, names):
+    data, _ = simulate(n=60, deteriorating=0, seed=9)
+    model = fit_recovery_curves(data, NotOnTrackSettings(time_shape=shape))
+    assert model.fixed_effect_names == names
+    assert model.fixed_effect_cov.shape == (len(names), len(names))
+    # the simulated curve falls: expected score after 10 sessions below that after 1
+    mean, _ = model.predict(np.array([18.0, 18.0]), np.array([1.0, 10.0]))
+    assert mean[1] < mean[0] - 3

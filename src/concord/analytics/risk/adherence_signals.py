@@ -168,6 +168,22 @@ AdherenceSignal = (
 )
 
 
+def _optional_numbers(frame: pl.DataFrame, column: str) -> pl.Series:
+    """Numbers where null / NaN / ``NA`` mean "undefined" (AdhereR's NA CMA)."""
+    series = frame.get_column(column)
+    if series.dtype.is_numeric():
+        return series.cast(pl.Float64)
+    if series.dtype not in (pl.String, pl.Null):
+        raise RiskInputError(f"expected numbers, found type {series.dtype}", column=column)
+    text = series.cast(pl.String).str.strip_chars().replace({"NA": None, "": None})
+    numbers = text.cast(pl.Float64, strict=False)
+    bad = numbers.is_null() & text.is_not_null()
+    if bad.any():
+        row = int(bad.arg_true()[0]) + 1
+        raise RiskInputError(f"{text[row - 1]!r} is not a number", row=row, column=column)
+    return numbers
+
+
 def _windows(
     windows: pl.DataFrame,
     as_of: dt.date,
@@ -184,10 +200,7 @@ def _windows(
         raise RiskInputError(
             "window ends before it starts", row=int(inverted.arg_true()[0]) + 1, column=end
         )
-    values = windows.get_column(value)
-    numbers = values.cast(pl.Float64, strict=False) if values.dtype.is_numeric() else None
-    if numbers is None:
-        raise RiskInputError(f"expected numbers, found type {values.dtype}", column=value)
+    numbers = _optional_numbers(windows, value)
     return (
         pl.DataFrame(
             [
