@@ -33,13 +33,14 @@ prediction variance assembled as above.
 
 References
 ----------
-Lambert MJ et al. (2002) Enhancing psychotherapy outcomes via providing feedback on client
-progress. Clin Psychol Psychother 9(2) 91-103 (expected recovery curves by intake score,
-not-on-track signal). Finch AE, Lambert MJ, Schaalje BG (2001) Psychotherapy quality
+Whipple JL, Lambert MJ, Vermeersch DA, Smart DW, Nielsen SL, Hawkins EJ (2003) Improving the
+effects of psychotherapy: the use of early identification of treatment failure and
+problem-solving strategies in routine practice. J Couns Psychol 50(1) 59-68. Lambert MJ et
+al. (2003) Is it time for clinicians to routinely track patient outcome? A meta-analysis.
+Clin Psychol Sci Pract 10. Finch AE, Lambert MJ, Schaalje BG (2001) Psychotherapy quality
 control: the statistical generation of expected recovery curves for integration into an
-early warning system. Clin Psychol Psychother 8(4) 231-242 (multilevel model, intake score
-as predictor, percentile boundaries). [UNVERIFIED: the exact OQ-Analyst boundaries are
-proprietary; the percentile here is a documented choice, not theirs.]
+early warning system. Clin Psychol Psychother 8(4) 231-242 [UNVERIFIED: from memory]. The
+OQ-Analyst boundaries are proprietary; the percentile rule here is a documented choice.
 """
 
 from __future__ import annotations
