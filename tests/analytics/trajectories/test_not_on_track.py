@@ -310,3 +310,26 @@ def test_other_time_shapes_fit(shape, names):
     # the simulated curve falls: expected score after 10 sessions below that after 1
     mean, _ = model.predict(np.array([18.0, 18.0]), np.array([1.0, 10.0]))
     assert mean[1] < mean[0] - 3
+
+
+def test_optimiser_failure_and_non_convergence_are_clear_errors(monkeypatch):
+    from statsmodels.regression.mixed_linear_model import MixedLM
+
+    data, _ = simulate(n=30, deteriorating=0, seed=4)
+
+    def singular(self, **kwargs):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    monkeypatch.setattr(MixedLM, "fit", singular)
+    with pytest.raises(NotOnTrackModelError, match="could not be fitted: Singular matrix"):
+        fit_recovery_curves(data)
+
+    class NotConverged:
+        converged = False
+        fe_params = np.zeros(4)
+        cov_re = np.eye(2)
+        scale = 1.0
+
+    monkeypatch.setattr(MixedLM, "fit", lambda self, **kwargs: NotConverged())
+    with pytest.raises(NotOnTrackModelError, match="did not converge"):
+        fit_recovery_curves(data)
