@@ -57,7 +57,43 @@ PAGES: dict[str, tuple[Callable[[Cast], dict[str, Any]], dict[str, int]]] = {
     "clinic:portal": (lambda c: {}, statuses(404, patient_a=200, patient_b=200)),
     "audit:events": (lambda c: {}, statuses(404, admin=200)),
     "admin:index": (lambda c: {}, statuses(404, admin=200)),
+    "medications:regimen_new": (
+        lambda c: {"episode_id": c.episode_a.pk},
+        statuses(404, clin_a=200, colleague_a=200),
+    ),
+    "medications:regimen_edit": (
+        lambda c: {"regimen_id": regimen_a(c).pk},
+        statuses(404, clin_a=200, colleague_a=200),
+    ),
+    "medications:dispensing_upload": (
+        lambda c: {"patient_id": c.patient_a.pk},
+        statuses(404, clin_a=200, colleague_a=200),
+    ),
+    "medications:monitor_upload": (
+        lambda c: {"regimen_id": regimen_a(c).pk},
+        statuses(404, clin_a=200, colleague_a=200),
+    ),
+    # POST only: patients reach the method check (405), everyone else is refused first.
+    "medications:confirm_dose": (lambda c: {}, statuses(404, patient_a=405, patient_b=405)),
 }
+
+
+def regimen_a(cast: Cast) -> Any:
+    """Patient A's medication regimen (created on first use)."""
+    from concord.web.medications.models import MedicationRegimen
+
+    regimen, _ = MedicationRegimen.objects.get_or_create(
+        episode=cast.episode_a,
+        medication_name="Sertraline",
+        defaults={
+            "medication_class": "N06AB",
+            "daily_dose": 50,
+            "dose_times": ["08:00"],
+            "started_on": cast.episode_a.started_on,
+        },
+    )
+    return regimen
+
 
 PAGES.update(MEASURES_PAGES)  # the measures pages, listed in test_measures.py
 
@@ -174,6 +210,14 @@ API: dict[tuple[str, str], tuple[dict[str, Any] | None, dict[str, int]]] = {
     ("PATCH", "/api/v1/sessions/{s}"): (
         {"note": "Updated."},
         statuses(404, anonymous=API_ANON, clin_a=200, colleague_a=200, sup_a=403),
+    ),
+    ("GET", "/api/v1/patients/{p}/dispensing-events"): (
+        None,
+        statuses(404, anonymous=API_ANON, **STAFF_A),
+    ),
+    ("POST", "/api/v1/patients/{p}/dispensing-events"): (
+        {"events": [{"date": "2025-01-05", "days_supply": 30, "medication_class": "N06AB"}]},
+        statuses(404, anonymous=API_ANON, clin_a=201, colleague_a=201, sup_a=403),
     ),
     ("GET", "/api/v1/openapi.json"): (None, statuses(200, anonymous=200)),
     ("GET", "/api/v1/docs"): (None, statuses(200, anonymous=200)),

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "concord.web.clinic",
     "concord.web.jobs",
     "concord.web.measures",
+    "concord.web.medications",
 ]
 
 MIDDLEWARE = [

@@ -34,4 +34,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("concord.web.clinic.urls")),
     path("measures/", include("concord.web.measures.urls")),
+    path("", include("concord.web.medications.urls")),
 ]

@@ -197,3 +197,8 @@ def update_session(request: HttpRequest, session_id: int, payload: SessionPatch)
 from concord.web.measures.api import router as measures_router  # noqa: E402 - uses api_roles
 
 api.add_router("/", measures_router)
+
+
+from concord.web.medications.api import router as medications_router  # noqa: E402 - uses api_roles
+
+api.add_router("/", medications_router)

@@ -16,6 +16,8 @@ from concord.web.clinic import services
 from concord.web.clinic.access import NotFound, teams_for
 from concord.web.clinic.forms import NewEpisodeForm, PatientForm, SessionForm
 from concord.web.clinic.services import FormInvalid, NotAllowed
+from concord.web.medications import adherence as medication_adherence
+from concord.web.medications import doses as medication_doses
 
 HOME_BY_ROLE: dict[str, str] = {
     Role.CLINICIAN: "clinic:caseload",
@@ -133,6 +135,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "timeline_svg": mark_safe(chart),  # noqa: S308 - built from escaped values
             "can_write": actor.user.role == Role.CLINICIAN,
             "session_form": SessionForm(),
+            "medications": medication_adherence.patient_adherence(actor, patient),
         },
     )
 
@@ -197,8 +200,10 @@ def observer_sessions(request: HttpRequest) -> HttpResponse:
 @roles(Role.PATIENT)
 @require_GET
 def portal(request: HttpRequest) -> HttpResponse:
+    actor = Actor.from_request(request)
     try:
-        overview = services.portal_overview(Actor.from_request(request))
+        overview = services.portal_overview(actor)
     except NotFound:
         raise Http404 from None
-    return render(request, "clinic/portal.html", {"overview": overview})
+    medicines = medication_doses.portal_medicines(actor)
+    return render(request, "clinic/portal.html", {"overview": overview, "medicines": medicines})

@@ -33,6 +33,7 @@ from concord.web.clinic.models import (
     TeamMembership,
 )
 from concord.web.demo.measures import build_demo_measures
+from concord.web.demo.medications import build_demo_medications
 
 DEMO_PASSWORD = "concord-demo"  # noqa: S105 - demo mode on SQLite only, refused elsewhere
 SEED = 20261121
@@ -424,6 +425,9 @@ def build_demo_clinic(today: date | None = None, *, check_mode: bool = True) -> 
                 )
                 episode.ended_on = min(today, (last_attended or started) + timedelta(days=interval))
                 episode.save(update_fields=["status", "ended_on"])
+        build_demo_medications(
+            today, list(CareEpisode.objects.filter(patient_id__in=patient_ids).order_by("pk")), SEED
+        )
         # The observer rates a few recent attended sessions of the mood team.
         observed = CareSession.objects.filter(
             episode__team=teams["Mood and anxiety team"], status=SessionStatus.ATTENDED

@@ -1,0 +1,331 @@
+"""Adherence for the patient page: ORM rows adapted to the adherence engine's inputs.
+
+Nothing here computes a measure. The engine (:mod:`concord.analytics.adherence`, DuckDB)
+computes CMA7, the sliding-window CMA7 and the PQA PDC from the patient's dispensing
+events; :mod:`concord.analytics.adherence.dose_timing` computes taking and timing adherence
+from dose confirmations; :mod:`concord.analytics.adherence.plot` draws the SVG. This module
+chooses the windows and passes the rows.
+
+Windows, per medication class (see ``docs/medications.md``):
+
+* the class's *end day* is today, or — when every regimen of that class has ended — the
+  last regimen end date, so a planned stop or switch is not counted as missed supply;
+* observation window: the 365 days ending on the end day, or from the first dispensing of
+  the class if that is later (a patient who started three months ago is measured over three
+  months, as PQA measures from the index date);
+* follow-up window: from 180 days before the observation window (so supply dispensed then
+  carries over into it) or the first dispensing, whichever is later, to the end day.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import polars as pl
+from django.utils import timezone
+
+from concord.analytics.adherence import (
+    cma_sliding_window,
+    compute_cma,
+    proportion_of_days_covered,
+)
+from concord.analytics.adherence.dose_timing import (
+    DoseTimingResult,
+    DosingRegimen,
+    dose_timing_adherence,
+)
+from concord.analytics.adherence.pdc import is_antiretroviral_atc
+from concord.analytics.adherence.plot import (
+    WindowValue,
+    adherence_plot_svg,
+    plot_events_from_table,
+    window_values_from_table,
+)
+from concord.web.audit.models import Action
+from concord.web.audit.service import Actor, audit
+from concord.web.clinic.models import Patient
+from concord.web.medications import doses, services
+from concord.web.medications.models import (
+    DispensingEvent,
+    DispensingUpload,
+    DoseConfirmation,
+    MedicationRegimen,
+)
+
+MEASURE = "CMA7"
+OBSERVATION_DAYS = 365
+CARRY_OVER_LOOKBACK_DAYS = 180
+SLIDING_WINDOW_DAYS = 90
+SLIDING_STEP_DAYS = 30
+DOSE_TIMING_DAYS = 30
+RECENT_EVENTS = 12
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Follow-up and observation windows as [start, end) day ranges (end exclusive)."""
+
+    followup_start: date
+    observation_start: date
+    end: date  # the day after the class's end day
+
+    @property
+    def followup_days(self) -> int:
+        return (self.end - self.followup_start).days
+
+    @property
+    def observation_days(self) -> int:
+        return (self.end - self.observation_start).days
+
+
+@dataclass(frozen=True)
+class PdcSummary:
+    status: str
+    index_date: date | None
+    period_end: date
+    days_in_period: int | None
+    days_covered: float | None
+    pdc: float | None
+    threshold: float
+    adherent: bool | None
+
+
+@dataclass(frozen=True)
+class ClassAdherence:
+    medication_class: str
+    medications: tuple[str, ...]
+    events: int
+    stopped_on: date | None
+    windows: Windows | None
+    cma: float | None
+    trend: tuple[WindowValue, ...]
+    pdc: PdcSummary | None
+    svg: str
+
+
+@dataclass(frozen=True)
+class DoseTiming:
+    regimen: MedicationRegimen
+    result: DoseTimingResult | None
+
+
+@dataclass(frozen=True)
+class AdherenceOverview:
+    today: date
+    measure: str
+    classes: tuple[ClassAdherence, ...]
+    dose_timing: tuple[DoseTiming, ...]
+    regimens: tuple[MedicationRegimen, ...]
+    recent_events: tuple[DispensingEvent, ...]
+    uploads: tuple[DispensingUpload, ...]
+
+
+def engine_frame(events: list[DispensingEvent]) -> pl.DataFrame:
+    """The engine's input: one row per dispensing, in date order."""
+    return pl.DataFrame(
+        {
+            "patient": [e.patient_id for e in events],
+            "date": [e.dispensed_on for e in events],
+            "days": [float(e.days_supply) for e in events],
+            "class": [e.medication_class for e in events],
+            "drug": [e.medication_name or e.medication_class for e in events],
+        },
+        schema={
+            "patient": pl.Int64,
+            "date": pl.Date,
+            "days": pl.Float64,
+            "class": pl.String,
+            "drug": pl.String,
+        },
+    )
+
+
+def class_windows(first: date, end_day: date) -> Windows:
+    earliest = end_day - timedelta(days=OBSERVATION_DAYS - 1)
+    observation_start = max(earliest, first)
+    followup_start = max(first, observation_start - timedelta(days=CARRY_OVER_LOOKBACK_DAYS))
+    return Windows(followup_start, observation_start, end_day + timedelta(days=1))
+
+
+def _number(value: object) -> float | None:
+    if value is None:
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return None if math.isnan(number) else number
+
+
+def class_adherence(
+    medication_class: str,
+    events: list[DispensingEvent],
+    *,
+    today: date,
+    stopped_on: date | None,
+    antiretroviral: bool,
+) -> ClassAdherence:
+    """CMA7, its 90-day sliding windows, the PDC and the plot for one class's events."""
+    end_day = min(today, stopped_on) if stopped_on else today
+    dated = sorted(events, key=lambda e: (e.dispensed_on, e.pk or 0))
+    names = tuple(sorted({e.medication_name for e in dated if e.medication_name}))
+    if not dated:
+        return ClassAdherence(medication_class, names, 0, stopped_on, None, None, (), None, "")
+    windows = class_windows(dated[0].dispensed_on, end_day)
+    used = [e for e in dated if windows.followup_start <= e.dispensed_on <= end_day]
+    if not used:
+        return ClassAdherence(
+            medication_class, names, len(dated), stopped_on, windows, None, (), None, ""
+        )
+    frame = engine_frame(used)
+    common = {
+        "id_colname": "patient",
+        "event_date_colname": "date",
+        "event_duration_colname": "days",
+        "medication_class_colname": "class",
+        "followup_window_start": windows.followup_start,
+        "followup_window_duration": windows.followup_days,
+        "observation_window_start": windows.observation_start,
+        "observation_window_duration": windows.observation_days,
+    }
+    result = compute_cma(MEASURE, frame, event_info=True, **common)  # type: ignore[arg-type]
+    cma = _number(result.cma["CMA"][0]) if result.cma.height else None
+    sliding = cma_sliding_window(
+        frame,
+        cma_to_apply=MEASURE,
+        sliding_window_duration=SLIDING_WINDOW_DAYS,
+        sliding_window_step_duration=SLIDING_STEP_DAYS,
+        **common,  # type: ignore[arg-type]
+    )
+    trend = tuple(window_values_from_table(sliding.cma))
+    pdc_table = proportion_of_days_covered(
+        frame,
+        id_col="patient",
+        date_col="date",
+        duration_col="days",
+        class_col="class",
+        drug_col="drug",
+        period_start=end_day - timedelta(days=OBSERVATION_DAYS - 1),
+        period_end=end_day,
+        antiretroviral=(
+            {medication_class} if antiretroviral or is_antiretroviral_atc(medication_class) else ()
+        ),
+    )
+    row = pdc_table.row(0, named=True)
+    pdc = PdcSummary(
+        status=row["status"],
+        index_date=row["index_date"],
+        period_end=row["period_end"],
+        days_in_period=row["days_in_period"],
+        days_covered=_number(row["days_covered"]),
+        pdc=_number(row["pdc"]),
+        threshold=float(row["threshold"]),
+        adherent=row["adherent"],
+    )
+    info = result.event_info
+    plot_events = (
+        plot_events_from_table(
+            info,
+            date_col="date",
+            duration_col="days",
+            class_col="class",
+            interval_col="event.interval",
+            gap_col="gap.days",
+        )
+        if info is not None
+        else []
+    )
+    svg = adherence_plot_svg(
+        plot_events,
+        followup_window=(windows.followup_start, windows.end),
+        observation_window=(windows.observation_start, windows.end),
+        sliding_windows=trend,
+        id_prefix="adherence-" + re.sub(r"[^A-Za-z0-9_-]", "-", medication_class),
+    )
+    return ClassAdherence(
+        medication_class, names, len(dated), stopped_on, windows, cma, trend, pdc, svg
+    )
+
+
+def _stopped_on(
+    regimens: list[MedicationRegimen], medication_class: str, today: date
+) -> date | None:
+    """The last end date when every regimen of the class has ended, else None."""
+    own = [r for r in regimens if r.medication_class == medication_class]
+    if own and all(r.ended_on is not None and r.ended_on < today for r in own):
+        return max(r.ended_on for r in own if r.ended_on is not None)
+    return None
+
+
+def dose_timing_for(regimen: MedicationRegimen, *, today: date, now: datetime) -> DoseTiming:
+    """Taking and timing adherence over the regimen's last 30 days (up to today)."""
+    if not regimen.dose_times or not DoseConfirmation.objects.filter(regimen=regimen).exists():
+        return DoseTiming(regimen, None)
+    period_end = min(today, regimen.ended_on) if regimen.ended_on else today
+    period_start = max(period_end - timedelta(days=DOSE_TIMING_DAYS - 1), regimen.started_on)
+    if period_start > period_end:
+        return DoseTiming(regimen, None)
+    zone = timezone.get_current_timezone()
+    since = datetime.combine(period_start - timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    taken = doses.confirmations_for_timing(regimen, since)
+    result = dose_timing_adherence(
+        taken,
+        DosingRegimen(regimen.scheduled_times(), window_minutes=regimen.window_minutes),
+        period_start=period_start,
+        period_end=period_end,
+        tz=zone,
+        now=now,
+    )
+    return DoseTiming(regimen, result)
+
+
+def patient_adherence(
+    actor: Actor, patient: Patient, *, today: date | None = None, now: datetime | None = None
+) -> AdherenceOverview:
+    """Everything the patient page shows about medications, for staff who may see it."""
+    patient = services.patient_for_staff(actor, patient.pk)
+    now = now or timezone.now()
+    today = today or timezone.localtime(now).date()
+    regimens = services.regimens_of(actor, patient)
+    events = list(
+        DispensingEvent.objects.filter(patient=patient, dispensed_on__lte=today).order_by(
+            "dispensed_on", "pk"
+        )
+    )
+    by_class: dict[str, list[DispensingEvent]] = {}
+    for event in events:
+        by_class.setdefault(event.medication_class, []).append(event)
+    classes = tuple(
+        class_adherence(
+            name,
+            own,
+            today=today,
+            stopped_on=_stopped_on(regimens, name, today),
+            antiretroviral=any(r.antiretroviral for r in regimens if r.medication_class == name),
+        )
+        for name, own in sorted(by_class.items())
+    )
+    timing = tuple(dose_timing_for(r, today=today, now=now) for r in regimens)
+    uploads = tuple(services.uploads_of(actor, patient)[:5])
+    audit(
+        actor,
+        Action.READ,
+        "adherence",
+        patient.pk,
+        [patient.pk],
+        {
+            "measure": MEASURE,
+            "events": len(events),
+            "classes": [c.medication_class for c in classes],
+            "regimen_ids": [r.pk for r in regimens],
+        },
+    )
+    return AdherenceOverview(
+        today=today,
+        measure=MEASURE,
+        classes=classes,
+        dose_timing=timing,
+        regimens=tuple(regimens),
+        recent_events=tuple(events[::-1][:RECENT_EVENTS]),
+        uploads=uploads,
+    )
