@@ -278,3 +278,37 @@ def test_cma1_to_4_ignore_carry_over_options_like_adherer() -> None:
         consider_dosage_change=True,
     ).cma
     assert plain.equals(with_options)
+
+
+@pytest.mark.parametrize(
+    "windows",
+    [
+        {"sliding_window_duration": 60, "sliding_window_step_duration": 25},
+        {"sliding_window_duration": 2, "sliding_window_duration_unit": "months",
+         "sliding_window_no_steps": 7},
+        {"sliding_window_duration": 1, "sliding_window_duration_unit": "weeks",
+         "sliding_window_step_duration": 0.5, "sliding_window_step_unit": "weeks",
+         "sliding_window_start": 1, "sliding_window_start_unit": "months"},
+    ],
+)  # fmt: skip
+def test_sliding_cma9_shortcut_equals_the_generic_per_window_cma9(
+    windows: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CMA9 in sliding windows pairs each event only with the windows it can overlap; the
+    # generic path computes a full CMA9 per window. Both must agree on every edge patient.
+    import concord.analytics.adherence.sliding as sliding
+
+    options = {**WITH_DOSE_AND_CLASS, **EDGE_WINDOWS, **windows}
+    fast = cma_sliding_window(edge_events(), cma_to_apply="CMA9", **options).cma
+    monkeypatch.setattr(
+        sliding,
+        "_add_cma9_shared_gaps",
+        lambda q, units, same, dose: sliding.add_cma(q, 9, units),
+    )
+    generic = cma_sliding_window(edge_events(), cma_to_apply="CMA9", **options).cma
+    assert fast.height == generic.height > 17
+    for ours, theirs in zip(fast["CMA"].to_list(), generic["CMA"].to_list(), strict=True):
+        if theirs is None:
+            assert ours is None
+        else:
+            assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-15)

@@ -39,6 +39,10 @@ class Dialect:
         """A select-list expression giving one row per integer 1..count (count >= 1)."""
         return f"unnest(range(1, CAST({count_expr} AS BIGINT) + 1))"
 
+    def explode_between(self, low: str, high: str) -> str:
+        """A select-list expression giving one row per integer low..high (low <= high)."""
+        return f"unnest(range(CAST({low} AS BIGINT), CAST({high} AS BIGINT) + 1))"
+
     def ieee_div(self, num: str, den: str) -> str:
         """``num / den`` with IEEE results for a zero denominator (Inf, -Inf, NaN), as in R."""
         return (
@@ -92,6 +96,9 @@ class SparkDialect(Dialect):
 
     def explode_range(self, count_expr: str) -> str:
         return f"explode(sequence(1, CAST({count_expr} AS INT)))"
+
+    def explode_between(self, low: str, high: str) -> str:
+        return f"explode(sequence(CAST({low} AS INT), CAST({high} AS INT)))"
 
 
 DUCKDB = Dialect()

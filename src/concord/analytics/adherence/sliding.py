@@ -152,7 +152,7 @@ def cma_sliding_window(
         step_sql = f"LEAST(GREATEST(span / {n - 1}, 1), {wd})"
         count_sql = "LEAST(span / step + 1, span)"
     q.add("sw_2", f"SELECT *, {step_sql} AS step FROM sw_1 WHERE span >= 0")
-    q.add("sw_3", f"SELECT *, floor({count_sql}) AS kk FROM sw_2")
+    q.add("sw_3", f"SELECT *, floor({count_sql}) AS kk, {wd} AS wd FROM sw_2")
     q.add(
         "sw_4",
         f"SELECT key, p, fs, fe, sstart, step, {d.explode_range('kk')} AS uid "
@@ -203,20 +203,41 @@ def _add_cma9_shared_gaps(q: Query, units: str, same_medication: bool, dose_chan
 
     CMA9's gaps use OW := FUW, and every window keeps the patient's FUW, so the per-event
     supply ratios are the same for all windows; only the overlap with the window changes.
+    Each event is paired only with the windows its span can overlap (a range of window
+    numbers computed from the regular window starts, widened by one for the rounding), and
+    a window is ``NA`` when the patient's first follow-up event is after its end.
     """
     d = q.dialect
     patients = q.add("sw9_units", "SELECT key, p, 1 AS uid, fs, fe, os, oe FROM pw")
     g = add_gaps(
         q, "sw9", patients, CarryOver(True, True, same_medication, dose_change), ow_is_fuw=True
     )
-    term = (
-        "CASE WHEN g.iv > 0 THEN (1 - g.gap / g.iv) * "
-        "GREATEST(0, LEAST(g.d + g.iv, u.oe) - GREATEST(g.d, u.os)) ELSE 0 END"
+    q.add(
+        "sw9_span",
+        "SELECT g.key, g.d, g.iv, 1 - g.gap / g.iv AS ratio, "
+        "CASE WHEN w.step = 0 THEN 1 ELSE GREATEST(1, "
+        "floor((g.d - w.sstart - w.wd - 1) / w.step)) END AS lo, "
+        "CASE WHEN w.step = 0 THEN 1 ELSE LEAST(w.kk, "
+        "ceil((g.d + g.iv - w.sstart) / w.step) + 2) END AS hi "
+        f"FROM {g} g JOIN sw_3 w ON w.key = g.key WHERE g.iv > 0",
     )
+    q.add(
+        "sw9_pairs",
+        f"SELECT key, d, iv, ratio, {d.explode_between('lo', 'hi')} AS uid "
+        "FROM sw9_span WHERE hi >= lo",
+    )
+    q.add(
+        "sw9_num",
+        "SELECT u.key, u.uid, "
+        "SUM(p.ratio * GREATEST(0, LEAST(p.d + p.iv, u.oe) - GREATEST(p.d, u.os))) AS num "
+        f"FROM sw9_pairs p JOIN {units} u ON u.key = p.key AND u.uid = p.uid "
+        "GROUP BY u.key, u.uid",
+    )
+    q.add("sw9_first", f"SELECT key, MIN(d) AS dmin FROM {g} GROUP BY key")
     return q.add(
         "sw9_cma",
-        f"SELECT key, uid, CASE WHEN n_in > 0 THEN {d.ieee_div('num', 'oe - os')} END AS cma "
-        f"FROM (SELECT u.key, u.uid, MAX(u.os) AS os, MAX(u.oe) AS oe, SUM({term}) AS num, "
-        "SUM(CASE WHEN g.d <= u.oe THEN 1 ELSE 0 END) AS n_in "
-        f"FROM {units} u JOIN {g} g ON g.key = u.key GROUP BY u.key, u.uid) a",
+        "SELECT u.key, u.uid, CASE WHEN f.dmin <= u.oe THEN "
+        f"{d.ieee_div('COALESCE(n.num, 0)', 'u.oe - u.os')} END AS cma "
+        f"FROM {units} u JOIN sw9_first f ON f.key = u.key "
+        "LEFT JOIN sw9_num n ON n.key = u.key AND n.uid = u.uid",
     )
