@@ -230,3 +230,65 @@ def test_the_builtin_audit_job_reports_the_chain() -> None:
 
     job = Job.objects.get(pk=claim.job.pk)
     assert job.result == {"ok": True, "rows_checked": 1, "first_broken_id": None, "reason": ""}
+
+
+def test_a_job_whose_worker_dies_on_every_attempt_fails_instead_of_running_forever() -> None:
+    now = timezone.now()
+    lease = timedelta(seconds=settings.WORKER_LEASE_SECONDS + 1)
+    job = enqueue(EFFECT, {"n": 1}, due_at=now, max_attempts=2)
+    assert claim_next("worker-a", now=now) is not None  # and worker A dies mid-job
+    assert claim_next("worker-b", now=now + lease) is not None  # and so does worker B
+
+    assert claim_next("worker-c", now=now + 2 * lease) is None
+
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.lease_until) == (JobStatus.FAILED, 2, None)
+    assert job.finished_at == now + 2 * lease
+    assert job.last_error == "the lease expired on every attempt (2 of 2): its worker stopped"
+    assert markers() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_error_does_not_end_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+
+    from concord.web.jobs import worker
+
+    enqueue(EFFECT, {"n": 1})
+    calls = {"n": 0}
+
+    def claim_after_an_outage(worker_id: str) -> object:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("database is locked")
+        return claim_next(worker_id)
+
+    monkeypatch.setattr(worker, "claim_next", claim_after_an_outage)
+    stats = run_worker(max_jobs=1, poll_seconds=0.01, install_signal_handlers=False)
+
+    assert (stats.database_errors, stats.done) == (1, 1)
+    assert markers() == [1]
+
+
+def test_the_worker_refuses_to_start_on_a_database_without_its_tables() -> None:
+    from django.db import DatabaseError, connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE jobs_job RENAME TO jobs_job_elsewhere")
+
+    with pytest.raises(DatabaseError, match="jobs_job"):
+        run_worker(install_signal_handlers=False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_once_a_database_error_is_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+
+    from concord.web.jobs import worker
+
+    def locked(worker_id: str) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(worker, "claim_next", locked)
+    with pytest.raises(OperationalError, match="database is locked"):
+        run_worker(once=True, install_signal_handlers=False)

@@ -8,7 +8,6 @@ Leases are 5 s and workers poll every second; every wait below is bounded.
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -101,7 +100,7 @@ def done_count(jobs: list[Job]) -> int:
 def test_sigterm_lets_the_current_job_finish_then_the_worker_exits_0(
     tmp_path: Path, start_worker: Callable[[str], Worker]
 ) -> None:
-    long_job = enqueue(EFFECT, {"n": 0, "sleep": 2.0, "signal_dir": str(tmp_path)})
+    long_job = enqueue(EFFECT, {"n": 0, "sleep": 1.5, "signal_dir": str(tmp_path)})
     next_job = enqueue(EFFECT, {"n": 1})
     worker = start_worker("a")
     wait_until((tmp_path / "started-0").exists, 30, "the job to start", worker)
@@ -121,7 +120,7 @@ def test_sigterm_lets_the_current_job_finish_then_the_worker_exits_0(
 def test_a_worker_killed_mid_job_loses_no_job_and_repeats_none(
     tmp_path: Path, start_worker: Callable[[str], Worker]
 ) -> None:
-    jobs = [enqueue(EFFECT, {"n": n, "sleep": 1.0, "signal_dir": str(tmp_path)}) for n in range(4)]
+    jobs = [enqueue(EFFECT, {"n": n, "sleep": 0.5, "signal_dir": str(tmp_path)}) for n in range(4)]
     first = start_worker("first")
     wait_until(
         (tmp_path / "started-1").exists, 30, "the first worker to start its second job", first
@@ -150,25 +149,20 @@ def test_three_workers_share_sixty_jobs_exactly_once_even_when_one_is_killed(
 ) -> None:
     jobs = [enqueue(EFFECT, {"n": n, "sleep": 0.05}) for n in range(60)]
     workers = [start_worker(name) for name in ("a", "b", "c")]
-    for worker in workers:
-        worker.wait_started()
-    wait_until(lambda: done_count(jobs) >= 15, 30, "15 jobs to be done", *workers)
+    wait_until(lambda: done_count(jobs) >= 15, 40, "15 jobs to be done", *workers)
 
-    workers[0].stop(signal.SIGKILL)
-    replacement = start_worker("d")
-    survivors = [*workers[1:], replacement]
+    workers[0].stop(signal.SIGKILL)  # perhaps mid-job: the survivors take it over
+    survivors = workers[1:]
     wait_until(lambda: done_count(jobs) == 60, 40, "all 60 jobs to be done", *survivors)
-    replacement.wait_started()
+    for worker in survivors:
+        worker.wait_started()
     # Idle now: SIGTERM ends each of them promptly and cleanly.
     began = time.monotonic()
-    assert [worker.stop(signal.SIGTERM) for worker in survivors] == [0, 0, 0]
-    assert time.monotonic() - began < 10
+    assert [worker.stop(signal.SIGTERM) for worker in survivors] == [0, 0]
+    assert time.monotonic() - began < 5
 
     assert markers() == list(range(60))
-    assert (
-        Job.objects.filter(pk__in=[j.pk for j in jobs]).exclude(status=JobStatus.DONE).count() == 0
-    )
+    assert Job.objects.filter(pk__in=[j.pk for j in jobs], status=JobStatus.DONE).count() == 60
     by_worker = Counter(Job.objects.filter(kind=MARKER).values_list("claimed_by", flat=True))
-    assert sum(by_worker.values()) == 60
-    assert set(by_worker) <= {f"{socket.gethostname()}:{w.pid}" for w in [*workers, replacement]}
-    print(f"jobs per worker on {os.environ.get('DATABASE_URL', 'sqlite')}: {dict(by_worker)}")
+    assert set(by_worker) <= {f"{socket.gethostname()}:{w.pid}" for w in workers}
+    assert len(by_worker) >= 2, by_worker  # the work was shared
