@@ -312,3 +312,38 @@ def test_sliding_cma9_shortcut_equals_the_generic_per_window_cma9(
             assert ours is None
         else:
             assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"carryover_within_obs_window": False},
+        {"consider_dosage_change": True},
+        {"medication_change_means_new_treatment_episode": False},
+        {"maximum_permissible_gap": 50, "maximum_permissible_gap_unit": "percent"},
+        {"maximum_permissible_gap_append_to_episode": True, "maximum_permissible_gap": 30},
+    ],
+)
+def test_episodes_from_starts_equal_episodes_numbered_event_by_event(
+    options: dict[str, object],
+) -> None:
+    # Without the event mapping, episodes are found from their first events only; with it,
+    # every event is numbered. Both must give the same episodes (med.events + edge cases).
+    data = pl.concat(
+        [
+            med_events().with_columns(pl.col("PATIENT_ID").cast(pl.String)),
+            edge_events().with_columns(pl.col("PERDAY").cast(pl.Int64)),
+        ],
+        how="vertical_relaxed",
+    )
+    settings = {
+        **WITH_DOSE_AND_CLASS,
+        "carry_only_for_same_medication": False,
+        "maximum_permissible_gap": 60,
+        **options,
+    }
+    fast = treatment_episodes(data, **settings).episodes  # type: ignore[arg-type]
+    mapped = treatment_episodes(data, **settings, return_mapping_events_episodes=True)  # type: ignore[arg-type]
+    assert fast.height > 200
+    assert fast.equals(mapped.episodes)

@@ -53,21 +53,32 @@ def add_episodes(
     maximum_permissible_gap: float,
     maximum_permissible_gap_unit: str,
     append_gap: bool,
-) -> tuple[str, str]:
+    event_mapping: bool = False,
+) -> tuple[str, str | None]:
     """Add the episode CTEs; return (episodes relation, event-to-episode relation).
 
-    Episodes: ``key, ep, start, endgap, duration, ends`` (day numbers); events: ``key, ep,
-    seq``.
+    Episodes: ``key, uid, ep, start, endgap, duration, ends`` (day numbers); events (only
+    with ``event_mapping``): ``key, ep, seq``.
+
+    Without the mapping the episodes are found from their first events alone: an event
+    starts an episode when it is the unit's first or the previous event ends one, which the
+    gap engine's window pass can tell (the previous event's gap and class); the episode's
+    end gap is then read on the next start (or on the last event). When carry-over is only
+    for the same medication, the carry-over restarts at every class change (another window
+    partition), so the episodes are numbered event by event instead.
     """
     limit = _gap_limit(maximum_permissible_gap, maximum_permissible_gap_unit)
-    g = add_gaps(
-        q,
-        "te",
-        units,
-        CarryOver(flags.within, False, flags.same_medication, flags.dosage_change),
-        ow_is_fuw=True,
-        next_class=True,
-    )
+    flags = CarryOver(flags.within, False, flags.same_medication, flags.dosage_change)
+    if not event_mapping and not (flags.same_medication and flags.within):
+        return _add_episodes_from_starts(
+            q,
+            units,
+            flags,
+            limit,
+            medication_change_means_new_episode=medication_change_means_new_episode,
+            append_gap=append_gap,
+        ), None
+    g = add_gaps(q, "te", units, flags, ow_is_fuw=True, next_class=True)
     win = "PARTITION BY key, uid ORDER BY seq"
     change = "FALSE"
     if medication_change_means_new_episode:
@@ -92,6 +103,56 @@ def add_episodes(
         "SELECT *, LEAD(start) OVER (PARTITION BY key, uid ORDER BY ep) AS nstart, "
         "COUNT(*) OVER (PARTITION BY key, uid) AS neps FROM te_ep",
     )
+    return _add_durations(q, "te_ep2", append_gap), events
+
+
+def _add_episodes_from_starts(
+    q: Query,
+    units: str,
+    flags: CarryOver,
+    limit: str,
+    *,
+    medication_change_means_new_episode: bool,
+    append_gap: bool,
+) -> str:
+    g = add_gaps(
+        q,
+        "te",
+        units,
+        flags,
+        ow_is_fuw=True,
+        next_class=medication_change_means_new_episode,
+        previous=True,
+    )
+    change = "pcls IS DISTINCT FROM cls" if medication_change_means_new_episode else "FALSE"
+    previous_limit = limit.replace("dur)", "pdur)")
+    q.add(
+        "te_r",
+        "SELECT * FROM (SELECT *, "
+        f"(pd IS NULL OR pgap > {previous_limit} OR {change}) AS is_start, "
+        f"{limit} AS lim, {previous_limit} AS plim FROM {g}) t WHERE is_start OR is_last",
+    )
+    r = "PARTITION BY key, uid ORDER BY seq"
+    q.add(
+        "te_n",
+        f"SELECT *, LEAD(is_start) OVER ({r}) AS n_start, LEAD(d) OVER ({r}) AS n_d, "
+        f"LEAD(pgap) OVER ({r}) AS n_pgap, LEAD(plim) OVER ({r}) AS n_plim, "
+        f"LEAD(gap) OVER ({r}) AS n_gap, LEAD(lim) OVER ({r}) AS n_lim FROM te_r",
+    )
+    q.add(
+        "te_s",
+        "SELECT key, uid, fe, d AS start, "
+        "CASE WHEN n_start THEN n_d END AS nstart, "
+        "CASE WHEN n_start THEN n_pgap WHEN n_d IS NOT NULL THEN n_gap ELSE gap END AS endgap, "
+        "CASE WHEN n_start THEN n_plim WHEN n_d IS NOT NULL THEN n_lim ELSE lim END AS mlast, "
+        f"ROW_NUMBER() OVER ({r}) AS ep, COUNT(*) OVER (PARTITION BY key, uid) AS neps "
+        "FROM te_n WHERE is_start",
+    )
+    return _add_durations(q, "te_s", append_gap)
+
+
+def _add_durations(q: Query, source: str, append_gap: bool) -> str:
+    """Episode durations (spec 7.4) from ``start, nstart, endgap, mlast, neps, fe``."""
     if append_gap:
         inner = "nstart - start - CASE WHEN endgap <= mlast THEN 0 ELSE endgap - mlast END"
         final = "(fe - start) - CASE WHEN endgap <= mlast THEN 0 ELSE endgap - mlast END"
@@ -103,13 +164,12 @@ def add_episodes(
     q.add(
         "te_ep3",
         f"SELECT *, CASE WHEN nstart IS NOT NULL THEN {inner} WHEN neps = 1 THEN {single} "
-        f"ELSE {final} END AS duration FROM te_ep2",
+        f"ELSE {final} END AS duration FROM {source}",
     )
-    episodes = q.add(
+    return q.add(
         "te_out",
         "SELECT key, uid, ep, start, endgap, duration, start + duration AS ends FROM te_ep3",
     )
-    return episodes, events
 
 
 def treatment_episodes(
@@ -197,10 +257,11 @@ def treatment_episodes(
         maximum_permissible_gap=maximum_permissible_gap,
         maximum_permissible_gap_unit=maximum_permissible_gap_unit,
         append_gap=maximum_permissible_gap_append_to_episode,
+        event_mapping=return_mapping_events_episodes,
     )
     id_name = call.prepared.id_colname
     mapping = None
-    if return_mapping_events_episodes:
+    if return_mapping_events_episodes and events is not None:
         sql = Query.sql(q, f"SELECT key, ep, seq FROM {events}")
         mapping = (
             call.finish(call.run(sql).sort("key", "seq"))

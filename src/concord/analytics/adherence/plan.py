@@ -214,6 +214,7 @@ def add_gaps(
     events: str = "ev",
     ow_is_fuw: bool = False,
     next_class: bool = False,
+    previous: bool = False,
 ) -> str:
     """Event intervals, gaps and carry-over of every unit (spec section 3).
 
@@ -255,19 +256,43 @@ def add_gaps(
         f"FROM {units} u JOIN {events} e ON e.key = u.key "
         f"WHERE e.d >= u.fs AND e.d <= u.fe AND {selection}",
     )
+    run = ", run" if flags.same_medication and flags.within else ""
+    win = f"PARTITION BY key, uid{run} ORDER BY seq"
+    lags = ""
+    if previous:
+        # the previous event of the same partition, in the same window pass
+        lags = ", LAG(d) OVER (w) AS pd, LAG(dur) OVER (w) AS pdur"
+        if next_class:
+            lags += ", LAG(cls) OVER (w) AS pcls"
     if not flags.within:
+        q.add(
+            f"{prefix}_s1",
+            f"SELECT *{lags} FROM {prefix}_ue".replace("(w)", f"({win})"),
+        )
+        pgap = ", GREATEST(0, (d - pd) - pdur) AS pgap" if previous else ""
         return q.add(
             f"{prefix}_g",
-            f"SELECT *, CAST(0 AS DOUBLE) AS cin, GREATEST(0, iv - dur) AS gap FROM {prefix}_ue",
+            f"SELECT *, CAST(0 AS DOUBLE) AS cin, GREATEST(0, iv - dur) AS gap{pgap} "
+            f"FROM {prefix}_s1",
         )
-    run = ", run" if flags.same_medication else ""
     dose = " / dose" if flags.dosage_change else ""
+    if previous:
+        lags += (
+            ", LAG(y) OVER (w) AS py, MIN(y) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND "
+            "1 PRECEDING) AS pmin"
+        )
+        if flags.dosage_change:
+            lags += ", LAG(dose) OVER (w) AS pdose"
     q.add(
         f"{prefix}_s1",
-        f"SELECT *, (y - MIN(y) OVER (PARTITION BY key, uid{run} ORDER BY seq "
-        f"ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)){dose} AS cin FROM {prefix}_ue",
+        f"SELECT *, (y - MIN(y) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))"
+        f"{dose} AS cin{lags} FROM {prefix}_ue".replace("(w", f"({win}"),
     )
+    pgap = ""
+    if previous:
+        pdose = " / pdose" if flags.dosage_change else ""
+        pgap = f", GREATEST(0, (d - pd) - pdur - (py - pmin){pdose}) AS pgap"
     return q.add(
         f"{prefix}_g",
-        f"SELECT *, GREATEST(0, iv - dur - cin) AS gap FROM {prefix}_s1",
+        f"SELECT *, GREATEST(0, iv - dur - cin) AS gap{pgap} FROM {prefix}_s1",
     )
