@@ -347,3 +347,18 @@ def test_episodes_from_starts_equal_episodes_numbered_event_by_event(
     mapped = treatment_episodes(data, **settings, return_mapping_events_episodes=True)  # type: ignore[arg-type]
     assert fast.height > 200
     assert fast.equals(mapped.episodes)
+
+
+def test_unsorted_input_is_sorted_stably_by_patient_and_date() -> None:
+    # Patients in descending order and each patient's events reversed, except that events of
+    # the same day keep their relative order: the result must still be AdhereR's.
+    from _adherer_helpers import DEFAULT_WINDOWS, assert_matches_reference
+
+    shuffled = (
+        med_events()
+        .with_row_index("input_row")
+        .sort(["PATIENT_ID", "DATE", "input_row"], descending=[True, True, False])
+        .drop("input_row")
+    )
+    result = compute_cma("CMA7", shuffled, **WITH_DOSE_AND_CLASS, **DEFAULT_WINDOWS)
+    assert_matches_reference(result.cma, "cma7_default.csv")

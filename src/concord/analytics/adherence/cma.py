@@ -205,6 +205,7 @@ def compute_cma(
     call.dosage_change = consider_dosage_change
     call.same_medication = carry_only_for_same_medication
     call.next_class = False
+    call.gaps = number >= 5 or event_info
     call.patient_windows(per_group=per_group)
     q = Query(call.engine.dialect)
     units = q.add("units", "SELECT key, p, 1 AS uid, fs, fe, os, oe FROM pw")

@@ -121,6 +121,8 @@ class Call:
     same_medication: bool = True
     #: whether any query needs the next event's class (treatment episodes)
     next_class: bool = True
+    #: whether any query runs the gap engine (CMA1-4 alone do not)
+    gaps: bool = True
 
     @property
     def key_base(self) -> int:
@@ -146,6 +148,8 @@ class Call:
             pl.col("__cls").to_physical().cast(pl.Int32).alias("cls"),
             *extra,
         )
+        if not self.gaps:
+            return table
         return add_sequence_columns(table, dose_sums=self.dosage_change)
 
     def run(self, sql: str, extra: Mapping[str, pa.Table] | None = None) -> pl.DataFrame:
@@ -170,10 +174,13 @@ class Call:
         drop = ["p", "k", *self.window_columns.values()]
         if not self.dosage_change:
             drop.append("dose")
-        if not self.same_medication:
-            drop.append("run")
-        if not self.next_class:
-            drop += ["cls", "ncls"]
+        if not self.gaps:
+            drop += ["cls"]
+        else:
+            if not self.same_medication:
+                drop.append("run")
+            if not self.next_class:
+                drop += ["cls", "ncls"]
         self.tables = {"ev": events.drop(drop).to_arrow(), "first": first_rows.to_arrow()}
         del base, events
         # only the patients' IDs and first rows are needed from here on

@@ -141,6 +141,14 @@ def _positive_numbers(frame: pl.DataFrame, column: str, what: str) -> pl.Series:
     return values
 
 
+def _already_sorted(frame: pl.DataFrame, id_colname: str) -> bool:
+    """Whether the rows are already in (ID, date) order (ties in input order, trivially)."""
+    ids, days = pl.col(id_colname), pl.col("__d")
+    previous_id = ids.shift(1)
+    in_order = (ids > previous_id) | ((ids == previous_id) & (days >= days.shift(1)))
+    return bool(frame.select(in_order.fill_null(True).all()).item())
+
+
 def prepare_events(
     data: EventSource,
     *,
@@ -198,7 +206,8 @@ def prepare_events(
         cls.alias("__cls"),
     )
     del days, duration, dose, cls  # the unsorted columns are not needed any more
-    frame = frame.sort([id_colname, "__d", "__row"], maintain_order=True)
+    if not _already_sorted(frame, id_colname):
+        frame = frame.sort([id_colname, "__d", "__row"], maintain_order=True)
     frame = frame.with_columns(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias("__seq"),
         pl.col(id_colname).rle_id().cast(pl.Int32).add(1).alias("__p"),
