@@ -5,6 +5,7 @@ appends, ``concord audit verify``, the rows clinic services write, and the admin
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import re
 import threading
@@ -486,6 +487,9 @@ def test_every_clinic_service_records_its_access(cast: Cast) -> None:
     services.sessions_of(clin, [cast.episode_a])
     services.get_session(clin, session.pk)
     services.update_session(clin, session.pk, {"note": "Slept better."})
+    new_session = services.create_session(
+        clin, cast.episode_a.pk, {**SESSION_FORM, "scheduled_at": next_week()}
+    )
     services.observer_sessions(observer)
     services.portal_overview(patient)
     created = services.create_patient(
@@ -512,6 +516,7 @@ def test_every_clinic_service_records_its_access(cast: Cast) -> None:
         ("clin_a", "clinician", "list", "session", "", [a], "cli"),
         ("clin_a", "clinician", "read", "session", s, [a], "cli"),
         ("clin_a", "clinician", "update", "session", s, [a], "cli"),
+        ("clin_a", "clinician", "create", "session", str(new_session.pk), [a], "cli"),
         ("observer_a", "observer", "list", "session", "", [a], "web"),
         ("patient_a", "patient", "read", "portal", str(a), [a], "web"),
         ("clin_a", "clinician", "create", "patient", str(created.pk), [created.pk], "cli"),
@@ -524,6 +529,24 @@ def test_every_clinic_service_records_its_access(cast: Cast) -> None:
     note_change = AuditEvent.objects.get(id__gt=before, action="update")
     assert note_change.detail == {"changed": ["note"], "before": {}}  # notes stay out of the trail
     assert verify().ok
+
+
+AUDITED_SERVICES = {
+    "caseload", "list_patients", "get_patient", "episodes_of", "get_episode", "sessions_of",
+    "get_session", "update_session", "create_session", "observer_sessions", "portal_overview",
+    "create_patient",
+}  # fmt: skip
+NO_PATIENT_DATA = {"supervisees"}  # a supervisor's supervisees: staff, not patients
+
+
+def test_every_public_clinic_service_is_in_the_audit_test() -> None:
+    """A new service fails here until test_every_clinic_service_records_its_access covers it."""
+    public = {
+        name
+        for name, function in inspect.getmembers(services, inspect.isfunction)
+        if function.__module__ == services.__name__ and not name.startswith("_")
+    }
+    assert public - NO_PATIENT_DATA == AUDITED_SERVICES
 
 
 # --- the administrators' page ---------------------------------------------------------------

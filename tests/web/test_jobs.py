@@ -292,3 +292,37 @@ def test_with_once_a_database_error_is_raised(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(worker, "claim_next", locked)
     with pytest.raises(OperationalError, match="database is locked"):
         run_worker(once=True, install_signal_handlers=False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_threads_claiming_at_once_each_win_different_jobs() -> None:
+    import threading
+
+    from django.db import connection
+
+    jobs = {enqueue(EFFECT, {"n": n}).pk for n in range(20)}
+    start = threading.Barrier(8)
+    won: list[tuple[str, int]] = []
+    errors: list[BaseException] = []
+
+    def claim_all(name: str) -> None:
+        try:
+            start.wait(10)
+            while (claim := claim_next(name)) is not None:
+                won.append((name, claim.job.pk))
+        except BaseException as error:  # reported by the test
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim_all, args=(f"t{i}",)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert errors == []
+    assert sorted(pk for _name, pk in won) == sorted(jobs)  # each job claimed once, none missed
+    claimed_by = dict(Job.objects.filter(pk__in=jobs).values_list("pk", "claimed_by"))
+    assert claimed_by == {pk: name for name, pk in won}
+    assert set(Job.objects.filter(pk__in=jobs).values_list("attempts", flat=True)) == {1}
