@@ -506,6 +506,21 @@ def test_a_stopped_medicine_is_measured_up_to_its_end(cast: Cast) -> None:
 
 
 @pytest.mark.django_db
+def test_a_class_last_dispensed_long_ago_is_not_measured(cast: Cast) -> None:
+    # Follow-up can reach back 365 + 180 days from today; these fills are older still.
+    add_fills(cast, ((date(2024, 1, 1), 30), (date(2024, 2, 1), 30)))
+    [old] = adherence.patient_adherence(web(cast, "clin_a"), cast.patient_a, today=TODAY).classes
+    assert (old.events, old.last_dispensed, old.windows, old.cma, old.pdc, old.svg) == (
+        2,
+        date(2024, 2, 1),
+        None,
+        None,
+        None,
+        "",
+    )
+
+
+@pytest.mark.django_db
 def test_patient_page_shows_adherence_and_audits_it(cast: Cast) -> None:
     add_fills(
         cast, tuple((timezone.localdate() - timedelta(days=d), 30) for d in (120, 90, 60, 30))
@@ -525,6 +540,41 @@ def test_patient_page_shows_adherence_and_audits_it(cast: Cast) -> None:
     assert row.detail["measure"] == "CMA7" and row.detail["events"] == 4
     with pytest.raises(NotFound):
         adherence.patient_adherence(web(cast, "clin_b"), cast.patient_a)
+
+
+@pytest.mark.django_db
+def test_self_reported_bars_is_shown_beside_refill_adherence(cast: Cast) -> None:
+    from concord.web.measures.models import Administration
+
+    now = timezone.now()
+
+    def bars(days_ago: int, value: float | None, status: str = "submitted") -> Administration:
+        return Administration.objects.create(
+            slot=f"date:{days_ago}",
+            episode=cast.episode_a,
+            instrument_code="bars",
+            instrument_version="1.0",
+            rater="clinician",
+            due_at=now - timedelta(days=days_ago),
+            status=status,
+            scores=None if value is None else {"scales": {"adherence_estimate": {"value": value}}},
+            submitted_at=now - timedelta(days=days_ago),
+        )
+
+    assert adherence.latest_self_report(web(cast, "clin_a"), cast.patient_a) is None
+    bars(30, 90.0)
+    latest = bars(3, 65.0)
+    bars(1, None)  # not scorable: skipped
+    bars(0, 100.0, status="draft")  # not submitted: skipped
+    overview = adherence.patient_adherence(web(cast, "sup_a"), cast.patient_a)
+    assert overview.self_report is not None
+    assert (overview.self_report.administration_id, overview.self_report.value) == (latest.pk, 65.0)
+    assert overview.self_report.below_threshold  # 65 < 70, the BARS non-adherence flag
+    assert adherence.latest_self_report(web(cast, "clin_b"), cast.patient_a) is None
+    client = Client()
+    client.force_login(cast.users["clin_a"])
+    html = client.get(reverse("clinic:patient", kwargs={"patient_id": cast.patient_a.pk}))
+    assert "Self-reported (BARS): <strong>65 %</strong>" in html.content.decode()
 
 
 # ------------------------------------------------------------------ dose confirmations
@@ -752,9 +802,59 @@ def test_demo_refill_histories() -> None:
         and (nxt.dispensed_on - e.dispensed_on).days < float(e.days_supply) - 3
     )
     assert len(early) >= 2
-    # Portal answers for patient1, none in the future.
+    # Five weeks of portal answers for patient1, none for today or later.
     patient1 = Patient.objects.get(account__username="patient1")
     answers = DoseConfirmation.objects.filter(regimen__episode__patient=patient1)
-    assert answers.count() > 10
+    assert 25 < answers.count() <= 35
     assert answers.filter(taken_at__isnull=True).exists()
-    assert not answers.filter(scheduled_for__gt=timezone.now() + timedelta(days=400)).exists()
+    assert not answers.filter(scheduled_for__gte=local(today, 0)).exists()
+
+
+def demo_medications_snapshot() -> list[tuple[object, ...]]:
+    return list(
+        DispensingEvent.objects.order_by(
+            "patient__family_name", "patient__given_name", "dispensed_on", "medication_class"
+        ).values_list(
+            "patient__given_name",
+            "patient__family_name",
+            "dispensed_on",
+            "days_supply",
+            "medication_class",
+            "medication_name",
+        )
+    ) + list(
+        DoseConfirmation.objects.order_by("scheduled_for").values_list("scheduled_for", "taken_at")
+    )
+
+
+@pytest.mark.django_db
+def test_demo_refill_histories_are_deterministic() -> None:
+    from concord.web.accounts.models import User
+    from concord.web.clinic.models import (
+        CareEpisode,
+        CareSession,
+        CareTeam,
+        Clinic,
+        Organisation,
+        Patient,
+    )
+    from concord.web.demo.build import build_demo_clinic
+
+    build_demo_clinic(date(2026, 11, 21), check_mode=False)
+    first = demo_medications_snapshot()
+    for model in (
+        DoseConfirmation,
+        DispensingEvent,
+        DispensingUpload,
+        MedicationRegimen,
+        CareSession,
+        CareEpisode,
+        Patient,
+        CareTeam,
+        Clinic,
+        Organisation,
+        User,
+    ):
+        model.objects.all().delete()  # type: ignore[attr-defined]
+    build_demo_clinic(date(2026, 11, 21), check_mode=False)
+    assert demo_medications_snapshot() == first and len(first) > 500

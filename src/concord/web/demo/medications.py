@@ -11,7 +11,7 @@ patterns seen in real refill data:
 * ``switched`` — changed to another medicine part-way (the first regimen ended).
 
 The first portal patient (``patient1``) also answered the portal's dose questions over
-the last three weeks, with a few late and missed doses.
+the last five weeks, with a few late and missed doses.
 """
 
 from __future__ import annotations
@@ -243,13 +243,13 @@ def build_demo_medications(today: date, episodes: list[CareEpisode], seed: int) 
 
 
 def _portal_confirmations(rng: random.Random, episode: CareEpisode, today: date) -> None:
-    """Three weeks of portal answers for the first patient: mostly on time, some not."""
+    """Five weeks of portal answers for the first patient: mostly on time, some not."""
     regimen = episode.medication_regimens.filter(ended_on__isnull=True).first()
     if regimen is None:
         return
     zone = timezone.get_current_timezone()
     answers = []
-    for back in range(21, 0, -1):
+    for back in range(35, 0, -1):
         day = today - timedelta(days=back)
         for clock in regimen.scheduled_times():
             slot = datetime.combine(day, clock, tzinfo=zone)

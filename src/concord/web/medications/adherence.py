@@ -19,10 +19,12 @@ Windows, per medication class (see ``docs/medications.md``):
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import polars as pl
 from django.utils import timezone
@@ -47,6 +49,8 @@ from concord.analytics.adherence.plot import (
 from concord.web.audit.models import Action
 from concord.web.audit.service import Actor, audit
 from concord.web.clinic.models import Patient
+from concord.web.measures.access import administrations_for
+from concord.web.measures.models import AdministrationStatus
 from concord.web.medications import doses, services
 from concord.web.medications.models import (
     DispensingEvent,
@@ -98,6 +102,7 @@ class ClassAdherence:
     medication_class: str
     medications: tuple[str, ...]
     events: int
+    last_dispensed: date | None
     stopped_on: date | None
     windows: Windows | None
     cma: float | None
@@ -113,9 +118,24 @@ class DoseTiming:
 
 
 @dataclass(frozen=True)
+class SelfReport:
+    """The latest scored BARS: the clinician's 0-100 % estimate of doses taken last month."""
+
+    administration_id: int
+    value: float
+    submitted_at: datetime
+    below_threshold: bool
+
+
+BARS_CODE = "bars"
+BARS_NON_ADHERENCE_BELOW = 70.0  # the instrument's published flag (Byerly et al. 2008)
+
+
+@dataclass(frozen=True)
 class AdherenceOverview:
     today: date
     measure: str
+    self_report: SelfReport | None
     classes: tuple[ClassAdherence, ...]
     dose_timing: tuple[DoseTiming, ...]
     regimens: tuple[MedicationRegimen, ...]
@@ -170,15 +190,18 @@ def class_adherence(
     dated = sorted(events, key=lambda e: (e.dispensed_on, e.pk or 0))
     names = tuple(sorted({e.medication_name for e in dated if e.medication_name}))
     if not dated:
-        return ClassAdherence(medication_class, names, 0, stopped_on, None, None, (), None, "")
+        return ClassAdherence(
+            medication_class, names, 0, None, stopped_on, None, None, (), None, ""
+        )
+    last = dated[-1].dispensed_on
     windows = class_windows(dated[0].dispensed_on, end_day)
     used = [e for e in dated if windows.followup_start <= e.dispensed_on <= end_day]
-    if not used:
+    if not used:  # nothing dispensed recently enough to measure
         return ClassAdherence(
-            medication_class, names, len(dated), stopped_on, windows, None, (), None, ""
+            medication_class, names, len(dated), last, stopped_on, None, None, (), None, ""
         )
     frame = engine_frame(used)
-    common = {
+    common: dict[str, Any] = {
         "id_colname": "patient",
         "event_date_colname": "date",
         "event_duration_colname": "days",
@@ -188,14 +211,14 @@ def class_adherence(
         "observation_window_start": windows.observation_start,
         "observation_window_duration": windows.observation_days,
     }
-    result = compute_cma(MEASURE, frame, event_info=True, **common)  # type: ignore[arg-type]
+    result = compute_cma(MEASURE, frame, event_info=True, **common)
     cma = _number(result.cma["CMA"][0]) if result.cma.height else None
     sliding = cma_sliding_window(
         frame,
         cma_to_apply=MEASURE,
         sliding_window_duration=SLIDING_WINDOW_DAYS,
         sliding_window_step_duration=SLIDING_STEP_DAYS,
-        **common,  # type: ignore[arg-type]
+        **common,
     )
     trend = tuple(window_values_from_table(sliding.cma))
     pdc_table = proportion_of_days_covered(
@@ -211,16 +234,20 @@ def class_adherence(
             {medication_class} if antiretroviral or is_antiretroviral_atc(medication_class) else ()
         ),
     )
-    row = pdc_table.row(0, named=True)
-    pdc = PdcSummary(
-        status=row["status"],
-        index_date=row["index_date"],
-        period_end=row["period_end"],
-        days_in_period=row["days_in_period"],
-        days_covered=_number(row["days_covered"]),
-        pdc=_number(row["pdc"]),
-        threshold=float(row["threshold"]),
-        adherent=row["adherent"],
+    row = pdc_table.row(0, named=True) if pdc_table.height else None
+    pdc = (
+        None
+        if row is None
+        else PdcSummary(
+            status=row["status"],
+            index_date=row["index_date"],
+            period_end=row["period_end"],
+            days_in_period=row["days_in_period"],
+            days_covered=_number(row["days_covered"]),
+            pdc=_number(row["pdc"]),
+            threshold=float(row["threshold"]),
+            adherent=row["adherent"],
+        )
     )
     info = result.event_info
     plot_events = (
@@ -240,10 +267,13 @@ def class_adherence(
         followup_window=(windows.followup_start, windows.end),
         observation_window=(windows.observation_start, windows.end),
         sliding_windows=trend,
-        id_prefix="adherence-" + re.sub(r"[^A-Za-z0-9_-]", "-", medication_class),
+        id_prefix="adherence-"
+        + re.sub(r"[^A-Za-z0-9_-]", "-", medication_class)[:40]
+        + "-"
+        + hashlib.sha256(medication_class.encode()).hexdigest()[:8],
     )
     return ClassAdherence(
-        medication_class, names, len(dated), stopped_on, windows, cma, trend, pdc, svg
+        medication_class, names, len(dated), last, stopped_on, windows, cma, trend, pdc, svg
     )
 
 
@@ -279,6 +309,31 @@ def dose_timing_for(regimen: MedicationRegimen, *, today: date, now: datetime) -
     return DoseTiming(regimen, result)
 
 
+def latest_self_report(actor: Actor, patient: Patient) -> SelfReport | None:
+    """The patient's latest scored BARS, through the measures app's access path."""
+    submitted = (
+        administrations_for(actor.user)
+        .filter(
+            episode__patient=patient,
+            instrument_code=BARS_CODE,
+            status=AdministrationStatus.SUBMITTED,
+            submitted_at__isnull=False,
+        )
+        .order_by("-submitted_at", "-pk")
+    )
+    for administration in submitted[:5]:
+        value = administration.total()
+        if value is not None and administration.submitted_at is not None:
+            number = float(value)
+            return SelfReport(
+                administration.pk,
+                number,
+                administration.submitted_at,
+                number < BARS_NON_ADHERENCE_BELOW,
+            )
+    return None
+
+
 def patient_adherence(
     actor: Actor, patient: Patient, *, today: date | None = None, now: datetime | None = None
 ) -> AdherenceOverview:
@@ -307,6 +362,7 @@ def patient_adherence(
     )
     timing = tuple(dose_timing_for(r, today=today, now=now) for r in regimens)
     uploads = tuple(services.uploads_of(actor, patient)[:5])
+    self_report = latest_self_report(actor, patient)
     audit(
         actor,
         Action.READ,
@@ -318,11 +374,13 @@ def patient_adherence(
             "events": len(events),
             "classes": [c.medication_class for c in classes],
             "regimen_ids": [r.pk for r in regimens],
+            "bars_administration_id": self_report.administration_id if self_report else None,
         },
     )
     return AdherenceOverview(
         today=today,
         measure=MEASURE,
+        self_report=self_report,
         classes=classes,
         dose_timing=timing,
         regimens=tuple(regimens),
