@@ -429,6 +429,9 @@ def test_cma7_and_pdc_hand_computed(cast: Cast) -> None:
     ]
     assert [w.value for w in statin.trend] == pytest.approx([80 / 90, 60 / 90], rel=1e-12)
     assert statin.svg.startswith("<svg") and statin.svg.count('class="event"') == 3
+    # The plot's words come from the web layer (translatable), e.g. the 10-day gap:
+    assert "Gap in supply: 2026-01-31 to 2026-02-10, 10 days" in statin.svg
+    assert "Sliding-window adherence (CMA7)" in statin.svg
 
 
 @pytest.mark.django_db

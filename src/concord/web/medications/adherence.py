@@ -28,6 +28,7 @@ from typing import Any
 
 import polars as pl
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from concord.analytics.adherence import (
     cma_sliding_window,
@@ -66,6 +67,26 @@ SLIDING_WINDOW_DAYS = 90
 SLIDING_STEP_DAYS = 30
 DOSE_TIMING_DAYS = 30
 RECENT_EVENTS = 12
+
+
+# The plot's visible words, translated by the web layer (same keys and placeholders as
+# concord.analytics.adherence.plot.DEFAULT_LABELS).
+PLOT_LABELS = {
+    "title": _("Medication supply, gaps and windows"),
+    "desc": _(
+        "{events} medication events in {classes} classes from {start} to {end}; "
+        "{gaps} gaps in supply totalling {gap_days} days."
+    ),
+    "event": _("{medication_class}: dispensed {date}, {duration} days' supply"),
+    "gap": _("Gap in supply: {start} to {end}, {days} days"),
+    "followup_window": _("Follow-up window: {start} to {end}"),
+    "observation_window": _("Observation window: {start} to {end}"),
+    "cma_panel": _("Sliding-window adherence (CMA7)"),
+    "cma_point": _("Window {start} to {end}: CMA7 {value}"),
+    "cma_missing": _("Window {start} to {end}: CMA7 not defined"),
+    "lane": _("Class {medication_class}"),
+    "no_class": _("All medication"),
+}
 
 
 @dataclass(frozen=True)
@@ -267,6 +288,7 @@ def class_adherence(
         followup_window=(windows.followup_start, windows.end),
         observation_window=(windows.observation_start, windows.end),
         sliding_windows=trend,
+        labels={key: str(text) for key, text in PLOT_LABELS.items()},
         id_prefix="adherence-"
         + re.sub(r"[^A-Za-z0-9_-]", "-", medication_class)[:40]
         + "-"

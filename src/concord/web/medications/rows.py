@@ -69,7 +69,7 @@ class FileProblem(ValueError):
 
 def read_csv(content: bytes) -> CsvTable:
     """Decode and split a CSV file; ragged rows are reported by :func:`ragged_rows`."""
-    if len(content) > MAX_UPLOAD_BYTES:
+    if len(content.replace(b"\r\n", b"\n")) > MAX_UPLOAD_BYTES:  # a form re-post adds CRs
         raise FileProblem(
             f"The file is larger than {MAX_UPLOAD_BYTES // 1000} kB; "
             "upload one patient's events at a time."
