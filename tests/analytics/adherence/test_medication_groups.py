@@ -160,3 +160,38 @@ def test_group_expression_arithmetic_and_in() -> None:
     masks = dict(zip(groups.names, groups.masks, strict=True))
     assert masks["A"].to_list() == [True, False, True, True, False, False]
     assert masks["B"].to_list() == [True, False, True, True, True, True]
+
+
+def test_med_groups_per_episode_and_sliding_windows_equal_per_group_runs() -> None:
+    from concord.analytics.adherence import cma_per_episode, cma_sliding_window
+
+    data = _atc().with_columns(
+        pl.col("DATE").str.to_date().min().over("PATIENT_ID").alias("FIRST_EVENT")
+    )
+    groups = evaluate_groups(data, _atc_groups())
+    name, mask = groups.names[0], groups.masks[0]  # Vitamins
+    subset = data.filter(mask.to_list())
+    fixed = {"followup_window_start": "FIRST_EVENT", "observation_window_start": "FIRST_EVENT"}
+    for function, extra in (
+        (cma_per_episode, {"maximum_permissible_gap": 60}),
+        (cma_sliding_window, {"sliding_window_duration": 120, "sliding_window_step_duration": 60}),
+    ):
+        grouped = function(  # type: ignore[operator]
+            data, cma_to_apply="CMA9", **COLUMNS, **extra, medication_groups=_atc_groups()
+        ).cma
+        alone = function(subset, cma_to_apply="CMA9", **COLUMNS, **extra, **fixed).cma  # type: ignore[operator]
+        # patients without events in the group are listed with NA; compare the others
+        present = subset.get_column("PATIENT_ID").unique().to_list()
+        ours = grouped.filter(
+            (pl.col(".MED_GROUP_ID") == name) & pl.col("PATIENT_ID").is_in(present)
+        ).drop(".MED_GROUP_ID")
+        absent = grouped.filter(
+            (pl.col(".MED_GROUP_ID") == name) & ~pl.col("PATIENT_ID").is_in(present)
+        )
+        assert absent.get_column("CMA").null_count() == absent.height
+        assert ours.height == alone.height > 0
+        for mine, theirs in zip(ours.iter_rows(), alone.iter_rows(), strict=True):
+            assert mine[:-1] == theirs[:-1]
+            assert (mine[-1] is None and theirs[-1] is None) or mine[-1] == pytest.approx(
+                theirs[-1], rel=1e-9
+            )
