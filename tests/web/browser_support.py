@@ -7,7 +7,6 @@ unless ``CONCORD_REQUIRE_BROWSER=1`` (set by ``.ci/run``), in which case they fa
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+from concord.web.audit.triggers import clear_trail_for_tests
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -145,26 +146,12 @@ def audit_trail_emptied_afterwards(connection: BaseDatabaseWrapper) -> Iterator[
 
     The trail refuses DELETE with triggers (audit migration 0002). pytest-django ends a
     ``live_server`` test by emptying every table; on SQLite with ``DELETE FROM``, which the
-    trigger aborts (PostgreSQL uses TRUNCATE, which fires no row trigger). So the rows are
-    deleted here first with the triggers briefly dropped, and the triggers are put back:
-    they stay in force during every test and for the tests that follow.
+    trigger aborts. So the trail is emptied first, with the triggers briefly lifted and put
+    back (:func:`concord.web.audit.triggers.clear_trail_for_tests`): they stay in force
+    during every test and for the tests that follow.
     """
     yield
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        for statement in _audit_trigger_sql("SQLITE_DROP"):
-            cursor.execute(statement)
-        try:
-            cursor.execute("DELETE FROM audit_auditevent")
-        finally:
-            for statement in _audit_trigger_sql("SQLITE"):
-                cursor.execute(statement)
-
-
-def _audit_trigger_sql(name: str) -> list[str]:
-    migration = importlib.import_module("concord.web.audit.migrations.0002_append_only_triggers")
-    return list(getattr(migration, name))
+    clear_trail_for_tests(connection)
 
 
 def sign_in(page: Page, base_url: str, username: str, password: str) -> int:
