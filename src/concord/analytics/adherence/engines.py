@@ -94,13 +94,16 @@ def _local_spark_session() -> Any:
         raise AdherenceInputError(
             "the Spark engine needs PySpark: install concord-care[spark]"
         ) from exc
-    return (
+    session = (
         SparkSession.builder.master("local[*]")
         .appName("concord-adherence")
         .config("spark.sql.ansi.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 _DEFAULT_DUCKDB = DuckDBEngine()
