@@ -30,13 +30,19 @@ class WorkerStats:
 
 
 class StopRequest:
-    """Set by SIGTERM/SIGINT. A plain flag: threading primitives are not safe in signal handlers."""
+    """Set by SIGTERM/SIGINT.
+
+    Only sets plain attributes. A handler that takes a lock can deadlock: the handler runs
+    in the main thread, which may hold that very lock (``threading.Event.set`` takes the
+    lock its ``wait`` holds while starting to wait).
+    """
 
     def __init__(self) -> None:
         self.requested = False
+        self.signal = 0
 
     def __call__(self, signum: int, _frame: FrameType | None) -> None:
-        log.info("signal %s: stopping after the current job", signum)
+        self.signal = signum
         self.requested = True
 
     def wait(self, seconds: float) -> None:
@@ -101,6 +107,8 @@ def run_worker(
         log.info("worker %s: job %s (%s) %s", worker_id, claim.job.pk, claim.job.kind, outcome)
         if max_jobs is not None and len(stats.outcomes) >= max_jobs:
             break
+    if stop.requested:
+        log.info("worker %s: signal %s, stopped after the current job", worker_id, stop.signal)
     log.info(
         "worker %s stopped: %s done, %s retried, %s failed",
         worker_id,
