@@ -1,8 +1,9 @@
 """Shared by the web benchmarks: a throwaway Concord served by gunicorn on 127.0.0.1.
 
-Each benchmark sets up Django in its own process against a fresh data directory (SQLite
-unless ``DATABASE_URL`` is set), creates its data with the ORM, then starts gunicorn as a
-separate process on the same data directory and talks to it over HTTP only.
+Each benchmark sets up Django in its own process against a fresh data directory (always the
+embedded SQLite database there: ``DATABASE_URL`` is ignored, so that a benchmark never writes
+into a real database), creates its data with the ORM, then starts gunicorn as a separate
+process on the same data directory and talks to it over HTTP only.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ VENV_BIN = Path(sys.executable).parent
 
 def server_environment(data_dir: Path) -> dict[str, str]:
     """Development mode with DEBUG off, as the brief for these benchmarks asks."""
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
         CONCORD_DATA_DIR=str(data_dir),
         CONCORD_MODE="development",
@@ -44,6 +45,9 @@ def server_environment(data_dir: Path) -> dict[str, str]:
 
 def setup_django(data_dir: Path) -> None:
     """Configure Django in this process on ``data_dir`` and migrate a fresh database."""
+    if (data_dir / "concord.sqlite3").exists():
+        raise SystemExit(f"{data_dir} already holds a database: give an empty --workdir")
+    os.environ.pop("DATABASE_URL", None)
     os.environ.update(server_environment(data_dir))
     import django
     from django.core.management import call_command

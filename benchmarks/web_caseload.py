@@ -5,7 +5,7 @@ Usage::
     python benchmarks/web_caseload.py [--patients 500] [--requests 200] [--warmup 20]
                                       [--workdir DIR] [--json]
 
-Builds a throwaway clinic (SQLite in a fresh data directory unless ``DATABASE_URL`` is set):
+Builds a throwaway clinic (SQLite in a fresh data directory; ``DATABASE_URL`` is ignored):
 the measured clinician's team has ``--patients`` patients with one active episode each, and a
 second team of the same size belongs to someone else (so the access filter has work to do).
 Every episode has 20-40 weekly sessions (seeded): the past ones attended (80 %), no-show
@@ -171,7 +171,8 @@ def run(patients: int, requests: int, warmup: int, workdir: Path) -> dict[str, o
         "server_cpu_ms_per_request": round(server_cpu_ms, 1),
         "load_average_before_after": [load_before, load_after],
         "goal_p95_ms": 200,
-        "goal_met": latency["p95"] < 200,
+        # The goal is about a caseload of 500; smaller runs are not held to it.
+        "goal_met": latency["p95"] < 200 if patients >= 500 else None,
         "machine": machine(),
     }
 
@@ -208,7 +209,8 @@ def main() -> None:
         f"server CPU per request {result['server_cpu_ms_per_request']} ms; load average "
         f"before/after {result['load_average_before_after']}"
     )
-    print("goal p95 < 200 ms:", "met" if result["goal_met"] else "MISSED")
+    verdict = {True: "met", False: "MISSED", None: "not applicable below 500 patients"}
+    print("goal p95 < 200 ms with 500 patients:", verdict[result["goal_met"]])
     print(json.dumps(result["machine"]))
 
 

@@ -6,7 +6,7 @@ Usage::
                                                [--workers 4] [--threads 4]
                                                [--workdir DIR] [--json]
 
-Builds a throwaway clinic (SQLite in a fresh data directory unless ``DATABASE_URL`` is set):
+Builds a throwaway clinic (SQLite in a fresh data directory; ``DATABASE_URL`` is ignored):
 one care team with 8 clinicians and 64 patients, one active episode each. Every client has its
 own bearer token (``ApiToken.issue``, clinicians taken in turn) and its own pair of episodes.
 
