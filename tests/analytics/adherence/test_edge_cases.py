@@ -362,3 +362,28 @@ def test_unsorted_input_is_sorted_stably_by_patient_and_date() -> None:
     )
     result = compute_cma("CMA7", shuffled, **WITH_DOSE_AND_CLASS, **DEFAULT_WINDOWS)
     assert_matches_reference(result.cma, "cma7_default.csv")
+
+
+def test_window_starts_and_durations_from_numeric_columns() -> None:
+    # Per-patient numeric columns, read on each patient's first row (other rows ignored):
+    # FUW start 0 days, OW start 182 days after it, OW duration 365 days -> the reference.
+    from _adherer_helpers import assert_matches_reference
+
+    data = med_events().with_columns(
+        pl.lit(0).alias("FUW_OFFSET"),
+        pl.when(pl.int_range(pl.len()).over("PATIENT_ID") == 0)
+        .then(182)
+        .otherwise(999)
+        .alias("OW_OFFSET"),
+        pl.lit(365.0).alias("OW_DAYS"),
+    )
+    result = compute_cma(
+        "CMA7",
+        data,
+        **WITH_DOSE_AND_CLASS,
+        followup_window_start="FUW_OFFSET",
+        followup_window_duration=730,
+        observation_window_start="OW_OFFSET",
+        observation_window_duration="OW_DAYS",
+    )
+    assert_matches_reference(result.cma, "cma7_default.csv")
