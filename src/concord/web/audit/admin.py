@@ -8,8 +8,18 @@ from concord.web.audit.models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the trail is append-only."""
 
-    list_display = ("id", "at", "actor_username", "role", "action", "object_type", "object_id",
-                    "patient_refs", "channel", "source")
+    list_display = (
+        "id",
+        "at",
+        "actor_username",
+        "role",
+        "action",
+        "object_type",
+        "object_id",
+        "patient_refs",
+        "channel",
+        "source",
+    )
     list_filter = ("action", "channel", "role")
     search_fields = ("actor_username", "object_type", "object_id")
 

@@ -48,6 +48,9 @@ def events(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "audit/events.html",
-                  {"form": form, "page": page, "query": query.urlencode()},
-                  status=400 if form.is_bound and not form.is_valid() else 200)
+    return render(
+        request,
+        "audit/events.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
