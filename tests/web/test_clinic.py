@@ -302,3 +302,33 @@ def test_stylesheet_is_served_locally_and_no_page_uses_a_cdn(cast: Cast) -> None
     css = client.get("/static/concord/concord.css")
     assert css.status_code == 200
     assert b"--accent" in b"".join(css.streaming_content)  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db
+def test_caseload_rows_are_escaped_and_labelled(cast: Cast) -> None:
+    cast.patient_a.given_name = "<b>Ada</b>"
+    cast.patient_a.save()
+    cast.episode_a.status, cast.episode_a.ended_on = "dropped_out", timezone.localdate()
+    cast.episode_a.save()
+    client = Client()
+    client.force_login(cast.users["clin_a"])
+    html = client.get(reverse("clinic:caseload"), {"closed": "1"}).content.decode()
+    assert "&lt;b&gt;Ada&lt;/b&gt; Alpha" in html and "<b>Ada</b>" not in html
+    assert '<span class="status dropped_out">Dropped out</span>' in html
+    # One attended session out of one due: 100 %.
+    assert '<meter min="0" max="1" low="0.7" high="0.85" optimum="1" value="1.000"></meter>' in html
+    assert "100&nbsp;% <small>(1/1)</small>" in html
+    assert f'href="/patients/{cast.patient_a.pk}/"' in html
+
+
+@pytest.mark.django_db
+def test_editing_only_the_note_keeps_the_exact_time_and_audits_only_the_note(cast: Cast) -> None:
+    from concord.web.audit.models import AuditEvent
+
+    exact = timezone.now().replace(microsecond=938000) - timedelta(days=2)
+    session = make_session(cast.episode_a, exact, note="Before.")
+    services.update_session(web(cast, "clin_a"), session.pk, {"note": "After."})
+    session.refresh_from_db()
+    assert session.scheduled_at == exact and session.note == "After."
+    row = AuditEvent.objects.filter(action="update", object_id=str(session.pk)).get()
+    assert row.detail["changed"] == ["note"]

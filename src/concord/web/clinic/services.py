@@ -297,8 +297,10 @@ def update_session(actor: Actor, session_id: object, data: Mapping[str, Any]) ->
     if actor.user.role == Role.OBSERVER:
         raise NotAllowed("Observers rate sessions; they do not record them.")
     _require_writer(actor)
+    fields = list(SessionForm.Meta.fields)
+    snapshot = {field: getattr(session, field) for field in fields}
     merged = {
-        "scheduled_at": timezone.localtime(session.scheduled_at).strftime("%Y-%m-%dT%H:%M"),
+        "scheduled_at": session.scheduled_at,  # the exact value, seconds included
         "duration_minutes": session.duration_minutes,
         "modality": session.modality,
         "status": session.status,
@@ -309,8 +311,8 @@ def update_session(actor: Actor, session_id: object, data: Mapping[str, Any]) ->
     if not form.is_valid():
         raise FormInvalid(_errors(form))
     with transaction.atomic():
-        before = {f: str(form.initial.get(f, "")) for f in form.changed_data}
         session = form.save()
+        changed = [f for f in fields if getattr(session, f) != snapshot[f]]
         audit(
             actor,
             Action.UPDATE,
@@ -318,8 +320,9 @@ def update_session(actor: Actor, session_id: object, data: Mapping[str, Any]) ->
             session.pk,
             [session.episode.patient_id],
             {
-                "changed": sorted(form.changed_data),
-                "before": {k: v for k, v in before.items() if k != "note"},
+                "changed": sorted(changed),
+                # The note's old text stays out of the trail; other old values are kept.
+                "before": {f: str(snapshot[f]) for f in changed if f != "note"},
             },
         )
     return session

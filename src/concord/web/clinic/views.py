@@ -14,6 +14,7 @@ from concord.web.audit.service import Actor
 from concord.web.charts import TimelinePoint, session_timeline_svg
 from concord.web.clinic import services
 from concord.web.clinic.access import NotFound, teams_for
+from concord.web.clinic.caseload_rows import caseload_rows_html
 from concord.web.clinic.forms import NewEpisodeForm, PatientForm, SessionForm
 from concord.web.clinic.services import FormInvalid, NotAllowed
 from concord.web.medications import adherence as medication_adherence
@@ -66,6 +67,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         "clinic/caseload.html",
         {
             "rows": rows,
+            "rows_html": caseload_rows_html(rows),
             "sort": sort,
             "descending": descending,
             "include_closed": include_closed,

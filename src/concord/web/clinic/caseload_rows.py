@@ -1,0 +1,97 @@
+"""The caseload table body, rendered in Python.
+
+A caseload can hold hundreds of episodes; rendering its rows through the template
+language cost about 140 ms of CPU for 500 rows (docs/benchmarks-web.md). Building them with
+``format_html`` gives the same escaped HTML in a fraction of that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+
+from concord.web.clinic.models import EpisodeStatus
+from concord.web.clinic.services import CaseloadRow
+
+
+def _month_names() -> dict[int, str]:
+    return {month: str(name).title() for month, name in MONTHS_3.items()}
+
+
+def _day(moment: datetime, months: dict[int, str]) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.day} {months[local.month]} {local.year}"
+
+
+def _day_time(moment: datetime, months: dict[int, str]) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.day} {months[local.month]} {local.year} {local:%H:%M}"
+
+
+def caseload_rows_html(rows: Sequence[CaseloadRow]) -> SafeString:
+    """The ``<tr>`` elements of the caseload table, escaped."""
+    if not rows:
+        return format_html(
+            '<tr><td colspan="6">{}</td></tr>', gettext("No patients in this caseload.")
+        )
+    months = _month_names()
+    labels = {
+        "patient": gettext("Patient"),
+        "episode": gettext("Episode"),
+        "last": gettext("Last session"),
+        "next": gettext("Next session"),
+        "attendance": gettext("Attendance"),
+        "team": gettext("Team"),
+    }
+    none_booked = format_html('<span class="warn">{}</span>', gettext("none booked"))
+    status_labels = {value: str(label) for value, label in EpisodeStatus.choices}
+    patient_url = reverse("clinic:patient", kwargs={"patient_id": 0})[:-2]  # ".../patients/"
+
+    def attendance(row: CaseloadRow) -> str:
+        if row.attendance_rate is None:
+            return "—"
+        due = row.attended + row.no_show + row.cancelled_by_patient
+        return format_html(
+            '<meter min="0" max="1" low="0.7" high="0.85" optimum="1" value="{}"></meter> '
+            "{}&nbsp;% <small>({}/{})</small>",
+            f"{row.attendance_rate:.3f}",
+            round(row.attendance_rate * 100),
+            row.attended,
+            due,
+        )
+
+    return format_html_join(
+        "\n",
+        '<tr><td data-label="{}"><a href="{}{}/">{}</a></td>'
+        '<td data-label="{}">{} <span class="status {}">{}</span></td>'
+        '<td data-label="{}">{}</td><td data-label="{}">{}</td>'
+        '<td data-label="{}">{}</td><td data-label="{}">{}</td></tr>',
+        (
+            (
+                labels["patient"],
+                patient_url,
+                row.patient_id,
+                row.patient_name,
+                labels["episode"],
+                row.episode_reason,
+                row.episode_status,
+                status_labels.get(row.episode_status, row.episode_status),
+                labels["last"],
+                _day(row.last_session, months) if row.last_session else "—",
+                labels["next"],
+                _day_time(row.next_session, months) if row.next_session else none_booked,
+                labels["attendance"],
+                attendance(row),
+                labels["team"],
+                row.team,
+            )
+            for row in rows
+        ),
+    )
