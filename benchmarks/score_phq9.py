@@ -6,7 +6,7 @@ Generates N seeded responses (items q1..q10, answers 0-3, about 2 % of item answ
 that proration and "not scorable" paths run), then times
   1. score_table on an in-memory Polars DataFrame (median of R runs), and
   2. the `concord score` path end to end: read CSV (as text) -> score -> write CSV.
-Results are written up in docs/benchmarks-scoring.md.
+Results are written up in docs/benchmarks/scoring.md.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ Usage::
     .venv/bin/python benchmarks/trajectories_sudden_gains.py [--persons 1000000]
         [--sessions 12] [--repeat 3] [--alliance-patients 10000]
 
-Results are recorded in docs/benchmarks-trajectories.md.
+Results are recorded in docs/benchmarks/trajectories.md.
 """
 
 from __future__ import annotations

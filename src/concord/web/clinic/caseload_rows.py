@@ -1,7 +1,7 @@
 """The caseload table body, rendered in Python.
 
 A caseload can hold hundreds of episodes; rendering its rows through the template
-language cost about 140 ms of CPU for 500 rows (docs/benchmarks-web.md). Building them with
+language cost about 140 ms of CPU for 500 rows (docs/benchmarks/web.md). Building them with
 ``format_html`` gives the same escaped HTML in a fraction of that.
 """
 
