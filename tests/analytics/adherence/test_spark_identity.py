@@ -10,6 +10,7 @@ place); missing values, NaN and Inf must be identical.
 
 from __future__ import annotations
 
+import logging
 import math
 import shutil
 from collections.abc import Iterator
@@ -54,6 +55,9 @@ def spark_engine() -> Iterator[SparkEngine]:
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
+    # py4j logs "Closing down clientserver connection" from __del__ at interpreter exit,
+    # after pytest has closed its streams.
+    logging.getLogger("py4j").setLevel(logging.ERROR)
     yield SparkEngine(session)
     session.stop()
 
