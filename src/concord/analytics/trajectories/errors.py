@@ -7,30 +7,11 @@ statistical situations such as "no gain was found" are results, except in the
 
 from __future__ import annotations
 
+from concord.analytics.errors import AnalyticsInputError
 
-class TrajectoryInputError(ValueError):
-    """The input data or an argument cannot be used.
 
-    Parameters
-    ----------
-    message
-        What is wrong, in plain words.
-    row
-        1-based data row (header not counted) where the problem was found, if any.
-    column
-        Column where the problem was found, if any.
-    """
-
-    def __init__(self, message: str, *, row: int | None = None, column: str | None = None):
-        where = []
-        if row is not None:
-            where.append(f"row {row}")
-        if column is not None:
-            where.append(f"column {column!r}")
-        prefix = f"{', '.join(where)}: " if where else ""
-        super().__init__(prefix + message)
-        self.row = row
-        self.column = column
+class TrajectoryInputError(AnalyticsInputError):
+    """The input data or an argument cannot be used (names the row and column)."""
 
 
 class NoSuddenChangesError(ValueError):
