@@ -208,15 +208,18 @@ def show_instrument(code: Annotated[str, typer.Argument(help="Instrument code.")
 def install_text(
     pack: Annotated[Path, typer.Argument(help="Text pack JSON file from the licence holder.")],
     target: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--target",
             envvar="CONCORD_INSTRUMENT_TEXT_DIR",
-            help="Folder of installed text packs.",
+            help="Folder of installed text packs [default: $CONCORD_DATA_DIR/instrument-texts, "
+            "else ./var/instrument-texts, where the web app looks].",
         ),
-    ] = Path("instrument-texts"),
+    ] = None,
 ) -> None:
     """Validate a licensed text pack against its instrument and install it."""
+    if target is None:
+        target = Path(os.environ.get("CONCORD_DATA_DIR") or "var") / "instrument-texts"
     if not pack.is_file():
         raise fail(f"{pack}: no such file")
     try:

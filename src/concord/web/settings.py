@@ -220,6 +220,11 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# Site-installed licensed instrument wording (`concord instruments install-text`).
+INSTRUMENT_TEXT_DIR = Path(
+    env_str("CONCORD_INSTRUMENT_TEXT_DIR", str(DATA_DIR / "instrument-texts"))
+).resolve()
+
 WORKER_LEASE_SECONDS = env_int("CONCORD_WORKER_LEASE_SECONDS", 300, minimum=5)
 WORKER_POLL_SECONDS = env_int("CONCORD_WORKER_POLL_SECONDS", 2, minimum=1)
 SESSION_RECORD_GRACE_MINUTES = 60

@@ -7,10 +7,11 @@ install-text`` uses); public-domain ones show their shipped English text.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from django.conf import settings
 
 from concord.analytics.instruments import DisplayForm, display_form, get_instrument
 
@@ -37,7 +38,7 @@ RATER_NAMES = {
 
 def text_dir() -> Path:
     """Where the site's licensed text packs are installed (same default as the CLI)."""
-    return Path(os.environ.get("CONCORD_INSTRUMENT_TEXT_DIR") or "instrument-texts")
+    return Path(settings.INSTRUMENT_TEXT_DIR)
 
 
 def scale_name(code: str) -> str:
