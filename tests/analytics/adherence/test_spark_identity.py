@@ -19,7 +19,9 @@ from typing import Any
 import polars as pl
 import pytest
 from _adherer_helpers import (
+    DATA,
     DEFAULT_WINDOWS,
+    MED_EVENTS_COLUMNS,
     WITH_DOSE_AND_CLASS,
     assert_matches_reference,
     edge_events,
@@ -27,12 +29,14 @@ from _adherer_helpers import (
 )
 
 from concord.analytics.adherence import (
+    AdherenceInputError,
     SparkEngine,
     cma_per_episode,
     cma_sliding_window,
     compute_cma,
     treatment_episodes,
 )
+from concord.analytics.adherence.distributed import compute_cma_distributed, read_spark_events
 
 pytestmark = pytest.mark.spark
 
@@ -151,3 +155,103 @@ def test_spark_equals_duckdb_on_edge_cases_with_every_option(spark_engine: Spark
     ).cma
     _assert_same(spark, duck)
     assert duck.height > 0
+
+
+# --- the distributed path: validation, dates, numbering and running sums in Spark ---------
+
+SIMPLE = tuple(f"CMA{i}" for i in range(1, 10))
+SPECIAL = ("CMA2", "CMA6", "CMA8")  # Inf (E05), NaN (E05), lagged OW with SM + DC
+
+
+def test_distributed_spark_reproduces_every_simple_cma_reference_file(
+    spark_engine: SparkEngine,
+) -> None:
+    # The reference CSV read by Spark itself (dates parsed by Spark from "%Y-%m-%d").
+    events = read_spark_events(DATA / "med_events.csv", spark_engine.session)
+    for measure in SIMPLE:
+        columns = MED_EVENTS_COLUMNS if measure <= "CMA4" else WITH_DOSE_AND_CLASS
+        result = compute_cma_distributed(measure, events, **columns, **DEFAULT_WINDOWS)
+        assert result.measure == measure
+        mine = result.to_polars()
+        assert_matches_reference(mine, f"{measure.lower()}_default.csv")
+        duck = compute_cma(measure, med_events(), **columns, **DEFAULT_WINDOWS).cma
+        _assert_same(mine, duck)
+
+
+def test_distributed_spark_equals_duckdb_with_every_option(spark_engine: SparkEngine) -> None:
+    # Edge cases (NaN / Inf, CMA8's lagged window, fractional durations) from a Spark
+    # DataFrame, with calendar units, carry-over for the same medication and dosage change.
+    options: dict[str, Any] = {
+        **WITH_DOSE_AND_CLASS,
+        "followup_window_duration": 2,
+        "followup_window_duration_unit": "years",
+        "observation_window_start": 3,
+        "observation_window_start_unit": "months",
+        "observation_window_duration": 200,
+        "carry_only_for_same_medication": True,
+        "consider_dosage_change": True,
+    }
+    edge_windows: dict[str, Any] = {
+        **WITH_DOSE_AND_CLASS,
+        "followup_window_duration": 730,
+        "observation_window_start": 100,
+        "observation_window_duration": 200,
+        "carry_only_for_same_medication": True,
+        "consider_dosage_change": True,
+    }
+    events = spark_engine.session.createDataFrame(edge_events().to_pandas())
+    runs = [(options, m) for m in ("CMA7", "CMA9")] + [(edge_windows, m) for m in SPECIAL]
+    values = []
+    for arguments, measure in runs:
+        duck = compute_cma(measure, edge_events(), **arguments).cma
+        spark = compute_cma_distributed(measure, events, **arguments).to_polars()
+        _assert_same(spark, duck)
+        values += duck["CMA"].to_list()
+    assert [str(v) for v in values if v is not None and not math.isfinite(v)] == ["inf", "nan"]
+    assert len(values) == len(runs) * edge_events()["PATIENT_ID"].n_unique()
+
+
+def _bad_events() -> pl.DataFrame:
+    frame = med_events().with_columns(pl.col("DATE").cast(pl.String))
+    dates = frame["DATE"].to_list()
+    dates[1], dates[40] = "2033-02-30", "26/04/2033"  # rows 2 and 41
+    return frame.with_columns(pl.Series("DATE", dates))
+
+
+def test_distributed_spark_names_the_same_bad_rows_as_duckdb(spark_engine: SparkEngine) -> None:
+    session = spark_engine.session
+    bad = _bad_events()
+    with pytest.raises(AdherenceInputError) as duck:
+        compute_cma("CMA9", bad, **WITH_DOSE_AND_CLASS, **DEFAULT_WINDOWS)
+    with pytest.raises(AdherenceInputError) as spark:
+        compute_cma_distributed(
+            "CMA9", session.createDataFrame(bad.to_pandas()), **WITH_DOSE_AND_CLASS
+        )
+    assert duck.value.rows == spark.value.rows == (2, 41)
+    assert spark.value.column == "DATE"
+    assert str(spark.value) == str(duck.value)
+    # a supplied row-number column is what the error names
+    numbered = bad.with_columns((pl.int_range(pl.len()) * 10 + 100).alias("LINE"))
+    with pytest.raises(AdherenceInputError) as caught:
+        compute_cma_distributed(
+            "CMA1",
+            session.createDataFrame(numbered.to_pandas()),
+            **MED_EVENTS_COLUMNS,
+            row_number_colname="LINE",
+        )
+    assert caught.value.rows == (110, 500)
+    # a window that does not fit names each failing patient's first row
+    options: dict[str, Any] = {
+        **MED_EVENTS_COLUMNS,
+        "followup_window_duration": 100,
+        "observation_window_start": 50,
+        "observation_window_duration": 100,
+    }
+    with pytest.raises(AdherenceInputError) as duck:
+        compute_cma("CMA1", med_events(), **options)
+    with pytest.raises(AdherenceInputError) as spark:
+        events = read_spark_events(DATA / "med_events.csv", session)
+        compute_cma_distributed("CMA1", events, **options)
+    assert spark.value.rows == duck.value.rows
+    assert len(spark.value.rows) == med_events()["PATIENT_ID"].n_unique()
+    assert str(spark.value) == str(duck.value)

@@ -6,7 +6,8 @@ AdhereR option and quirk (see ``docs/analytics/adherence.md``) -- plus PDC, MPR,
 adherence and a per-patient SVG plot.
 
 The computation is one relational plan (SQL window functions) run by DuckDB (default) or by
-Spark SQL (``engine="spark"``) with identical results. Inputs: Polars, Arrow, CSV or
+Spark SQL (``engine="spark"``) with identical results; :func:`compute_cma_distributed` runs
+CMA1-CMA9 on Spark end to end (Spark DataFrame in, Spark DataFrame out). Inputs: Polars, Arrow, CSV or
 Parquet; outputs: frozen result objects holding Polars tables. Bad input raises
 :class:`AdherenceInputError` naming the row(s) and the column.
 """
@@ -24,6 +25,10 @@ from concord.analytics.adherence.cma import (
     cma8,
     cma9,
     compute_cma,
+)
+from concord.analytics.adherence.distributed import (
+    DistributedCMAResult,
+    compute_cma_distributed,
 )
 from concord.analytics.adherence.dose_timing import (
     DoseTimingResult,
@@ -49,6 +54,7 @@ from concord.analytics.adherence.sliding import cma_sliding_window
 __all__ = [
     "AdherenceInputError",
     "CMAResult",
+    "DistributedCMAResult",
     "DoseTimingResult",
     "DosingRegimen",
     "DuckDBEngine",
@@ -70,6 +76,7 @@ __all__ = [
     "cma_per_episode",
     "cma_sliding_window",
     "compute_cma",
+    "compute_cma_distributed",
     "dose_timing_adherence",
     "event_intervals_and_gaps",
     "medication_possession_ratio",
