@@ -7,8 +7,8 @@ adherence and a per-patient SVG plot.
 
 The computation is one relational plan (SQL window functions) run by DuckDB (default) or by
 Spark SQL (``engine="spark"``) with identical results; :func:`compute_cma_distributed` runs
-CMA1-CMA9 on Spark end to end (Spark DataFrame in, Spark DataFrame out). Inputs: Polars, Arrow, CSV or
-Parquet; outputs: frozen result objects holding Polars tables. Bad input raises
+CMA1-CMA9 on Spark end to end (Spark DataFrame in, Spark DataFrame out). Inputs: Polars,
+Arrow, CSV or Parquet; outputs: frozen result objects holding Polars tables. Bad input raises
 :class:`AdherenceInputError` naming the row(s) and the column.
 """
 
