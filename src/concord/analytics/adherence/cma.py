@@ -198,6 +198,7 @@ def compute_cma(
         observation_window_duration_unit=observation_window_duration_unit,
         medication_groups=medication_groups,
         engine=engine,
+        classes=carry_only_for_same_medication,
     )
     if event_info and call.groups is not None:
         raise AdherenceInputError("event_info is not available with medication groups")

@@ -35,6 +35,7 @@ from concord.analytics.adherence.plan import (
     WindowSpec,
     add_patient_windows,
     add_sequence_columns,
+    constant_patient_windows,
 )
 
 __all__ = ["Call", "WindowValue", "make_call"]
@@ -189,9 +190,11 @@ class Call:
             prepared,
             frame=prepared.frame.select("__row"),
         )
-        q = Query(self.engine.dialect)
-        pw_name = add_patient_windows(q, self.windows, "first")
-        pw = self.run(q.sql(f"SELECT * FROM {pw_name}"))
+        pw = constant_patient_windows(first_rows, self.windows)
+        if pw is None:
+            q = Query(self.engine.dialect)
+            pw_name = add_patient_windows(q, self.windows, "first")
+            pw = self.run(q.sql(f"SELECT * FROM {pw_name}"))
         bad = pw.filter((pl.col("fs") > pl.col("os")) | (pl.col("fe") < pl.col("oe")))
         if bad.height:
             keys = bad.get_column("p").unique().sort().to_list()
@@ -247,8 +250,13 @@ def make_call(
     observation_window_duration_unit: str,
     medication_groups: str | Mapping[str, str] | None = None,
     engine: str | Engine | None = None,
+    classes: bool = True,
 ) -> Call:
-    """Validate a call's data and arguments (see :mod:`concord.analytics.adherence`)."""
+    """Validate a call's data and arguments (see :mod:`concord.analytics.adherence`).
+
+    ``classes=False`` when no query of the call compares medication classes (their
+    categorical encoding is then skipped).
+    """
     window_args = {
         "followup.window.start": followup_window_start,
         "followup.window.duration": followup_window_duration,
@@ -270,6 +278,7 @@ def make_call(
         date_format=date_format,
         extra_columns=string_columns,
         keep_columns=keep,
+        classes=classes,
     )
     frame = prepared.frame
     columns: dict[str, str] = {}

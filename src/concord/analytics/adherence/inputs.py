@@ -115,9 +115,12 @@ def _day_numbers(frame: pl.DataFrame, column: str, date_format: str) -> pl.Serie
             fmt = r_to_strptime(date_format)
         except ValueError as exc:
             raise AdherenceInputError(str(exc), column=column) from exc
-        parsed = series.str.strptime(pl.Date, fmt, strict=False, exact=True)
+        # cache=False: parsing every string is faster than hashing them (same result)
+        parsed = series.str.strptime(pl.Date, fmt, strict=False, exact=True, cache=False)
         if parsed.null_count() > series.null_count():  # R ignores surrounding blanks
-            parsed = series.str.strip_chars().str.strptime(pl.Date, fmt, strict=False, exact=True)
+            parsed = series.str.strip_chars().str.strptime(
+                pl.Date, fmt, strict=False, exact=True, cache=False
+            )
     else:
         raise AdherenceInputError(
             f"column {column!r} must hold dates or date strings, not {dtype}", column=column
@@ -160,12 +163,14 @@ def prepare_events(
     date_format: str = "%m/%d/%Y",
     extra_columns: dict[str, str] | None = None,
     keep_columns: tuple[str, ...] = (),
+    classes: bool = True,
 ) -> PreparedEvents:
     """Validate ``data`` and add the engine's internal columns (see the module docstring).
 
     ``extra_columns`` maps an argument name (e.g. ``"followup.window.start"``) to a column
     the call reads, so that an unknown name is reported against that argument;
-    ``keep_columns`` are input columns to carry into the sorted frame.
+    ``keep_columns`` are input columns to carry into the sorted frame. Without ``classes``
+    (the call never compares medication classes) ``__cls`` is left missing.
     """
     frame = read_table(data)
     names: dict[str, str | None] = {
@@ -186,15 +191,13 @@ def prepare_events(
     _reject(frame, frame.get_column(id_colname).is_null(), id_colname, "missing patient ID")
     days = _day_numbers(frame, event_date_colname, date_format)
     duration = _positive_numbers(frame, event_duration_colname, "duration")
+    dose: pl.Series | pl.Expr = pl.lit(1.0, dtype=pl.Float64)
     if event_daily_dose_colname is not None:
         dose = _positive_numbers(frame, event_daily_dose_colname, "daily dose")
-    else:
-        dose = pl.Series("__dose", [1.0] * frame.height, dtype=pl.Float64)
-    if medication_class_colname is not None:
+    cls: pl.Series | pl.Expr = pl.lit(None, dtype=pl.Categorical)
+    if medication_class_colname is not None and classes:
         # classes are only compared for equality: a categorical keeps them compact
         cls = frame.get_column(medication_class_colname).cast(pl.String).cast(pl.Categorical)
-    else:
-        cls = pl.Series("__cls", [None] * frame.height, dtype=pl.Categorical)
     raw = frame
     kept = [c for c in dict.fromkeys((id_colname, *keep_columns)) if c in raw.columns]
     frame = raw.select(

@@ -46,6 +46,7 @@ __all__ = [
     "add_gaps",
     "add_sequence_columns",
     "add_to_day",
+    "constant_patient_windows",
 ]
 
 QuantityKind = Literal["number", "date", "column_number", "column_date"]
@@ -160,6 +161,37 @@ def add_patient_windows(q: Query, spec: WindowSpec, source: str, name: str = "pw
         name,
         f"SELECT key, p, fs, fe, os, {_add_quantity(d, 'os', spec.ow_duration)} AS oe "
         f"FROM {name}_2",
+    )
+
+
+def _constant_window_edge(base: pl.Expr, quantity: Quantity) -> pl.Expr | None:
+    """``base`` + a constant start or duration in days / weeks, or a date; else ``None``."""
+    if quantity.kind == "date":
+        return pl.lit(float(quantity.value), dtype=pl.Float64)
+    if quantity.kind != "number" or quantity.unit not in ("days", "weeks"):
+        return None
+    factor = 1.0 if quantity.unit == "days" else 7.0
+    return base + float(round(factor * quantity.value))
+
+
+def constant_patient_windows(first: pl.DataFrame, spec: WindowSpec) -> pl.DataFrame | None:
+    """:func:`add_patient_windows` in Polars when every window is a constant or a date.
+
+    The same double additions as the SQL (``fs = d0 + s``, ``fe = fs + s``, ``os = fs + s``,
+    ``oe = os + s`` with ``s`` rounded half to even), so the same numbers, without a query.
+    ``None`` when a window needs calendar units or a column (the SQL handles those).
+    """
+    d0 = pl.col("d").cast(pl.Float64)
+    fs = _constant_window_edge(d0, spec.fuw_start)
+    fe = _constant_window_edge(pl.col("fs"), spec.fuw_duration)
+    os_ = _constant_window_edge(pl.col("fs"), spec.ow_start)
+    oe = _constant_window_edge(pl.col("os"), spec.ow_duration)
+    if fs is None or fe is None or os_ is None or oe is None:
+        return None
+    return (
+        first.select("key", "p", fs.alias("fs"))
+        .with_columns(fe.alias("fe"), os_.alias("os"))
+        .with_columns(oe.alias("oe"))
     )
 
 

@@ -125,6 +125,7 @@ def cma_sliding_window(
         observation_window_duration_unit=observation_window_duration_unit,
         medication_groups=medication_groups,
         engine=engine,
+        classes=carry_only_for_same_medication,
     )
     call.dosage_change = consider_dosage_change
     call.same_medication = carry_only_for_same_medication
