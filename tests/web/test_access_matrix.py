@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from concord.web.api.api import api
 
 from .conftest import CAST_NAMES, Cast
+from .test_alerts import ALERTS_PAGES
 from .test_measures import MEASURES_API, MEASURES_PAGES
 
 ANON_PAGE = 302  # pages send unknown people to sign in
@@ -96,6 +97,7 @@ def regimen_a(cast: Cast) -> Any:
 
 
 PAGES.update(MEASURES_PAGES)  # the measures pages, listed in test_measures.py
+PAGES.update(ALERTS_PAGES)  # the alert pages, listed in test_alerts.py
 
 # Admin URLs are generated per model; a sample stands for them, and the coverage test
 # checks that every admin view is wrapped by the administrator-only rule.

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "concord.web.jobs",
     "concord.web.measures",
     "concord.web.medications",
+    "concord.web.alerts",
 ]
 
 MIDDLEWARE = [

@@ -35,4 +35,5 @@ urlpatterns = [
     path("", include("concord.web.clinic.urls")),
     path("measures/", include("concord.web.measures.urls")),
     path("", include("concord.web.medications.urls")),
+    path("", include("concord.web.alerts.urls")),
 ]

@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
+from concord.web.alerts.models import Priority
 from concord.web.clinic.models import EpisodeStatus
 from concord.web.clinic.services import CaseloadRow
 
@@ -39,7 +40,7 @@ def caseload_rows_html(rows: Sequence[CaseloadRow]) -> SafeString:
     """The ``<tr>`` elements of the caseload table, escaped."""
     if not rows:
         return format_html(
-            '<tr><td colspan="6">{}</td></tr>', gettext("No patients in this caseload.")
+            '<tr><td colspan="7">{}</td></tr>', gettext("No patients in this caseload.")
         )
     months = _month_names()
     labels = {
@@ -49,7 +50,10 @@ def caseload_rows_html(rows: Sequence[CaseloadRow]) -> SafeString:
         "next": gettext("Next session"),
         "attendance": gettext("Attendance"),
         "team": gettext("Team"),
+        "alerts": gettext("Alerts"),
     }
+    priority_labels = {code: str(label) for code, label in Priority.choices}
+    no_alert = format_html('<span class="badge none">{}</span>', "—")
     none_booked = format_html('<span class="warn">{}</span>', gettext("none booked"))
     status_labels = {value: str(label) for value, label in EpisodeStatus.choices}
     patient_url = reverse("clinic:patient", kwargs={"patient_id": 0})[:-2]  # ".../patients/"
@@ -67,9 +71,18 @@ def caseload_rows_html(rows: Sequence[CaseloadRow]) -> SafeString:
             due,
         )
 
+    def alert(row: CaseloadRow) -> str:
+        if row.alert_priority is None:
+            return no_alert
+        return format_html(
+            '<span class="badge priority-{}">{}</span>',
+            row.alert_priority,
+            priority_labels.get(row.alert_priority, row.alert_priority),
+        )
+
     return format_html_join(
         "\n",
-        '<tr><td data-label="{}"><a href="{}{}/">{}</a></td>'
+        '<tr><td data-label="{}"><a href="{}{}/">{}</a></td><td data-label="{}">{}</td>'
         '<td data-label="{}">{} <span class="status {}">{}</span></td>'
         '<td data-label="{}">{}</td><td data-label="{}">{}</td>'
         '<td data-label="{}">{}</td><td data-label="{}">{}</td></tr>',
@@ -79,6 +92,8 @@ def caseload_rows_html(rows: Sequence[CaseloadRow]) -> SafeString:
                 patient_url,
                 row.patient_id,
                 row.patient_name,
+                labels["alerts"],
+                alert(row),
                 labels["episode"],
                 row.episode_reason,
                 row.episode_status,

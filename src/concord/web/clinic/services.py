@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from concord.analytics.engagement import attendance_rate
 from concord.web.accounts.models import Role, User
+from concord.web.alerts.models import PRIORITY_CODES
+from concord.web.alerts.triage import highest_open_priority, signal_changed
 from concord.web.audit.models import Action
 from concord.web.audit.service import Actor, audit
 from concord.web.clinic import access
@@ -59,9 +61,12 @@ class CaseloadRow:
     no_show: int
     cancelled_by_patient: int
     attendance_rate: float | None
+    alert_rank: int | None = None  # best priority rank of the episode's open alerts
+    alert_priority: str | None = None  # its priority code (highest/high/moderate/low)
 
 
 CASELOAD_SORTS = {
+    "priority": lambda r: (r.alert_rank or 99, r.patient_name.lower(), r.patient_id),
     "name": lambda r: (r.patient_name.lower(), r.patient_id),
     "last": lambda r: (r.last_session is None, r.last_session or datetime.min, r.patient_id),
     "next": lambda r: (r.next_session is None, r.next_session or datetime.max, r.patient_id),
@@ -73,7 +78,7 @@ CASELOAD_SORTS = {
 def caseload(
     actor: Actor,
     *,
-    sort: str = "name",
+    sort: str = "priority",
     descending: bool = False,
     include_closed: bool = False,
     clinician_id: int | None = None,
@@ -107,6 +112,7 @@ def caseload(
             n_cancelled=Count("pk", filter=Q(status=SessionStatus.CANCELLED_BY_PATIENT)),
         )
     }
+    alert_ranks = highest_open_priority(episodes.values("pk"))
     no_sessions: dict[str, Any] = {
         "last_session": None,
         "next_session": None,
@@ -144,6 +150,8 @@ def caseload(
                 no_show=f["n_no_show"],
                 cancelled_by_patient=f["n_cancelled"],
                 attendance_rate=attendance_rate(f["n_attended"], f["n_no_show"], f["n_cancelled"]),
+                alert_rank=alert_ranks.get(e.pk),
+                alert_priority=PRIORITY_CODES.get(alert_ranks.get(e.pk, 0)),
             )
         )
     rows.sort(key=CASELOAD_SORTS.get(sort, CASELOAD_SORTS["name"]), reverse=descending)
@@ -287,6 +295,7 @@ def create_session(actor: Actor, episode_id: object, data: Mapping[str, Any]) ->
             [episode.patient_id],
             {"status": session.status},
         )
+        signal_changed(episode.patient_id)
     return session
 
 
@@ -325,6 +334,7 @@ def update_session(actor: Actor, session_id: object, data: Mapping[str, Any]) ->
                 "before": {f: str(snapshot[f]) for f in changed if f != "note"},
             },
         )
+        signal_changed(session.episode.patient_id)
     return session
 
 

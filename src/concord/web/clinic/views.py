@@ -42,9 +42,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def caseload(request: HttpRequest) -> HttpResponse:
     actor = Actor.from_request(request)
-    sort = request.GET.get("sort", "name")
+    sort = request.GET.get("sort", "priority")
     if sort not in services.CASELOAD_SORTS:
-        sort = "name"
+        sort = "priority"
     descending = request.GET.get("dir") == "desc"
     include_closed = request.GET.get("closed") == "1"
     team_members = services.supervisees(actor)
@@ -75,6 +75,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "clinician_id": clinician_id,
             "columns": [
                 ("name", "Patient"),
+                ("priority", "Alerts"),
                 ("status", "Episode"),
                 ("last", "Last session"),
                 ("next", "Next session"),

@@ -32,6 +32,7 @@ from concord.web.clinic.models import (
     Supervision,
     TeamMembership,
 )
+from concord.web.demo.alerts import build_demo_alerts
 from concord.web.demo.measures import build_demo_measures
 from concord.web.demo.medications import build_demo_medications
 
@@ -435,6 +436,7 @@ def build_demo_clinic(today: date | None = None, *, check_mode: bool = True) -> 
         for session in observed:
             ObserverAssignment.objects.create(session=session, observer=users["ivan.petrov"])
         build_demo_measures(today, users, SEED)
+        build_demo_alerts(today)  # after every other demo row: the alerts come from them
         append(
             [
                 AuditEntry(

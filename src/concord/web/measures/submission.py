@@ -28,6 +28,7 @@ from concord.analytics.instruments import (
     score_response,
 )
 from concord.web.accounts.models import Role, User
+from concord.web.alerts.services import signal_changed
 from concord.web.audit.models import Action
 from concord.web.audit.service import Actor, audit
 from concord.web.clinic import access as clinic_access
@@ -264,6 +265,7 @@ def _store_submission(
                 "proxy": proxy,
             },
         )
+        signal_changed(patient_id)
         if result.safety_alert:
             alert = SafetyAlert.objects.create(
                 patient_id=patient_id,

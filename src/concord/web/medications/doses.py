@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from concord.web.accounts.models import Role
+from concord.web.alerts.services import signal_changed
 from concord.web.audit.models import Action
 from concord.web.audit.service import Actor, audit
 from concord.web.clinic import access
@@ -115,6 +116,7 @@ def upload_monitor_csv(
                 "already_recorded": len(parsed) - len(fresh),
             },
         )
+        signal_changed(patient_id)
     return upload
 
 
@@ -277,6 +279,7 @@ def confirm_dose(
                     [patient.pk],
                     {"regimen_id": regimen.pk, "taken": taken},
                 )
+                signal_changed(patient.pk)
                 return row, True
         if (existing.taken_at is not None) == taken:
             audit(
@@ -298,6 +301,7 @@ def confirm_dose(
             [patient.pk],
             {"regimen_id": regimen.pk, "taken": taken},
         )
+        signal_changed(patient.pk)
         return existing, True
 
 

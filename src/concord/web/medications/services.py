@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from concord.web.accounts.models import Role
+from concord.web.alerts.services import signal_changed
 from concord.web.audit.models import Action
 from concord.web.audit.service import Actor, audit
 from concord.web.clinic import access
@@ -223,6 +224,7 @@ def upload_dispensing_csv(
             [patient.pk],
             {"file_name": upload.file_name, "rows": len(parsed), "mapping": upload.column_mapping},
         )
+        signal_changed(patient.pk)
     return upload
 
 
@@ -264,6 +266,7 @@ def add_dispensing_events(
             [patient.pk],
             {"rows": len(created), "source": source},
         )
+        signal_changed(patient.pk)
     return created
 
 

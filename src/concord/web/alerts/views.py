@@ -1,0 +1,68 @@
+"""Alert pages. Thin: each calls a service, which applies the access rules and audits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_http_methods
+
+from concord.web.access_rules import roles
+from concord.web.accounts.models import Role
+from concord.web.alerts import services
+from concord.web.alerts.charts import evidence_chart_svg
+from concord.web.alerts.models import AlertStatus, Strategy
+from concord.web.audit.service import Actor
+from concord.web.clinic.access import NotFound
+from concord.web.clinic.services import FormInvalid, NotAllowed
+
+
+@roles(Role.CLINICIAN, Role.SUPERVISOR)
+@require_http_methods(["GET", "POST"])
+def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """The evidence, the strategy checklist, and (clinicians) acknowledge or snooze."""
+    actor = Actor.from_request(request)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "snooze":
+                services.snooze(actor, alert_id, request.POST)
+            else:
+                services.acknowledge(
+                    actor,
+                    alert_id,
+                    request.POST.getlist("strategies"),
+                    request.POST.get("note", ""),
+                )
+        except (NotFound, NotAllowed):
+            raise Http404 from None
+        except FormInvalid as invalid:
+            errors = invalid.errors
+        else:
+            return redirect("alerts:detail", alert_id=alert_id)
+    try:
+        alert = services.get_alert(actor, alert_id)
+    except NotFound:
+        raise Http404 from None
+    evidence = alert.evidence or {}
+    chart = evidence_chart_svg(evidence.get("chart"))
+    return render(
+        request,
+        "alerts/detail.html",
+        {
+            "alert": alert,
+            "evidence": evidence,
+            "signal_items": sorted((evidence.get("signal") or {}).items()),
+            "chart_svg": mark_safe(chart),  # noqa: S308 - built from escaped values
+            "actions": services.actions_of(alert),
+            "strategies": Strategy.choices,
+            "can_act": actor.user.role == Role.CLINICIAN and alert.status != AlertStatus.RESOLVED,
+            "errors": errors,
+            "tomorrow": timezone.localdate() + timedelta(days=1),
+            "posted": request.POST if errors else None,
+        },
+        status=400 if errors else 200,
+    )
