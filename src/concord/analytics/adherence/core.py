@@ -151,7 +151,12 @@ class Call:
         )
         if not self.gaps:
             return table
-        return add_sequence_columns(table, dose_sums=self.dosage_change)
+        return add_sequence_columns(
+            table,
+            dose_sums=self.dosage_change,
+            runs=self.same_medication or self.groups is not None,
+            next_class=self.next_class or self.groups is not None,
+        )
 
     def run(self, sql: str, extra: Mapping[str, pa.Table] | None = None) -> pl.DataFrame:
         tables = dict(self.tables)
@@ -182,7 +187,10 @@ class Call:
                 drop.append("run")
             if not self.next_class:
                 drop += ["cls", "ncls"]
-        self.tables = {"ev": events.drop(drop).to_arrow(), "first": first_rows.to_arrow()}
+        self.tables = {
+            "ev": events.drop(drop, strict=False).to_arrow(),
+            "first": first_rows.to_arrow(),
+        }
         del base, events
         # only the patients' IDs and first rows are needed from here on
         prepared = self.prepared

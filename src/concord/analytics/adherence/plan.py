@@ -195,13 +195,17 @@ def constant_patient_windows(first: pl.DataFrame, spec: WindowSpec) -> pl.DataFr
     )
 
 
-def add_sequence_columns(frame: pl.DataFrame, *, dose_sums: bool = True) -> pl.DataFrame:
+def add_sequence_columns(
+    frame: pl.DataFrame, *, dose_sums: bool = True, runs: bool = True, next_class: bool = True
+) -> pl.DataFrame:
     """Per-key sequence columns the gap engine reads (events sorted by ``key, seq``).
 
     ``dnext`` / ``ncls``: date and class of the key's next event; ``run``: number of the run
     of consecutive same-class events (unique over the table); ``y0`` / ``y1``: exclusive
     running sums, within the key, of ``x = dur - (dnext - d)`` without / with the dose
-    factor (``x * dose``; only with ``dose_sums``), 0 for the key's last event.
+    factor (``x * dose``; only with ``dose_sums``), 0 for the key's last event. ``run`` is
+    left out without ``runs`` and ``ncls`` without ``next_class`` (queries that do not
+    compare classes).
 
     The frame is sorted by key, so "next within the key" is a shift masked at key changes.
     With whole-number durations and doses the running sums are exact 64-bit integer sums
@@ -210,31 +214,40 @@ def add_sequence_columns(frame: pl.DataFrame, *, dose_sums: bool = True) -> pl.D
     key = pl.col("key")
     same_next = key.shift(-1) == key
     new_key = key.shift(1).ne_missing(key)
-    with_next = frame.with_columns(
-        pl.when(same_next).then(pl.col("d").shift(-1)).alias("dnext"),
-        pl.when(same_next).then(pl.col("cls").shift(-1)).alias("ncls"),
-        (new_key | pl.col("cls").ne_missing(pl.col("cls").shift(1)))
-        .cast(pl.Int32)
-        .cum_sum()
-        .alias("run"),
-    )
+    columns = [pl.when(same_next).then(pl.col("d").shift(-1)).alias("dnext")]
+    if next_class:
+        columns.append(pl.when(same_next).then(pl.col("cls").shift(-1)).alias("ncls"))
+    if runs:
+        columns.append(
+            (new_key | pl.col("cls").ne_missing(pl.col("cls").shift(1)))
+            .cast(pl.Int32)
+            .cum_sum()
+            .alias("run")
+        )
+    with_next = frame.with_columns(columns)
     step = (pl.col("dur") - (pl.col("dnext") - pl.col("d"))).fill_null(0.0)
     whole = with_next.select(
         (
             (pl.col("dur") == pl.col("dur").floor()) & (pl.col("dose") == pl.col("dose").floor())
         ).all()
     ).item()
-    sums = []
     wanted = [("y0", step)] + ([("y1", step * pl.col("dose"))] if dose_sums else [])
-    for name, expr in wanted:
-        if whole:
-            total = expr.cast(pl.Int64).cum_sum()
-            exclusive = total - expr.cast(pl.Int64)
-            start = pl.when(new_key).then(exclusive).forward_fill()
-            sums.append((exclusive - start).cast(pl.Float64).alias(name))
-        else:
-            sums.append(expr.cum_sum().shift(1).fill_null(0.0).over(key).alias(name))
-    return with_next.with_columns(sums)
+    if not whole:
+        return with_next.with_columns(
+            expr.cum_sum().shift(1).fill_null(0.0).over(key).alias(name) for name, expr in wanted
+        )
+    # exact integer sums; the intermediate columns are materialised (twice as fast as one
+    # nested expression)
+    steps = with_next.with_columns(expr.cast(pl.Int64).alias(f"__x_{n}") for n, expr in wanted)
+    totals = steps.with_columns(
+        (pl.col(f"__x_{n}").cum_sum() - pl.col(f"__x_{n}")).alias(f"__e_{n}") for n, _ in wanted
+    )
+    return totals.with_columns(
+        (pl.col(f"__e_{n}") - pl.when(new_key).then(pl.col(f"__e_{n}")).forward_fill())
+        .cast(pl.Float64)
+        .alias(n)
+        for n, _ in wanted
+    ).drop(*(f"__{p}_{n}" for n, _ in wanted for p in ("x", "e")))
 
 
 def add_gaps(
