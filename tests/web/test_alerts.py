@@ -475,3 +475,90 @@ def test_demo_clinic_shows_every_alert_kind_and_triages_by_priority(db: None) ->
 
     again = recompute_all()
     assert again.raised == again.resolved == again.reopened == 0
+
+
+# ------------------------------------------------------------------ more kinds, hand-made
+
+
+def test_supply_gap_raises_non_adherence_then_a_refill_resolves_it(cast: Cast) -> None:
+    from concord.web.audit.service import Actor
+    from concord.web.medications.services import add_dispensing_events
+
+    actor = Actor(user=cast.users["clin_a"], channel="web")
+    today = timezone.localdate()
+    first = today - timedelta(days=60)
+    add_dispensing_events(
+        actor,
+        cast.patient_a.pk,
+        [{"date": first.isoformat(), "days_supply": "30", "medication_class": "N06AB"}],
+    )
+    # Adding the events queued a recomputation of the patient.
+    assert Job.objects.filter(kind=PATIENT_JOB, payload={"patient_id": cast.patient_a.pk})
+    recompute_patient(cast.patient_a.pk)
+    alert = live(cast)["non_adherence"]
+    assert alert.rule == "supply_exhausted:N06AB"
+    assert alert.priority == "moderate"
+    signal = alert.evidence["signal"]
+    # 30 days' supply from day -60 covers days -60 .. -31; day -30 is the first uncovered.
+    assert signal["last_fill_date"] == first.isoformat()
+    assert signal["supply_end"] == (first + timedelta(days=30)).isoformat()
+    assert signal["grace_days"] == 7
+    add_dispensing_events(
+        actor,
+        cast.patient_a.pk,
+        [
+            {
+                "date": (today - timedelta(days=2)).isoformat(),
+                "days_supply": "30",
+                "medication_class": "N06AB",
+            }
+        ],
+    )
+    assert recompute_patient(cast.patient_a.pk).resolved == 1
+    assert "non_adherence" not in live(cast)
+
+
+def test_missed_sessions_then_dropout_risk_from_the_engagement_score(cast: Cast) -> None:
+    now = timezone.now()
+    make_session(cast.episode_a, now - timedelta(days=28))
+    make_session(cast.episode_a, now - timedelta(days=21), status="no_show")
+    make_session(cast.episode_a, now - timedelta(days=14), status="no_show")
+    recompute_patient(cast.patient_a.pk)
+    missed = live(cast)["missed_sessions"]
+    # Last four due: attended, no-show, no-show, attended -> 2 x 2 points = 4: moderate.
+    assert missed.rule == "engagement_risk:moderate"
+    assert missed.evidence["signal"]["score"] == 4
+    assert missed.evidence["signal"]["no_shows"] == 2
+    assert missed.evidence["chart"]["marked"] == [2, 3]
+    make_session(cast.episode_a, now - timedelta(days=1), status="cancelled_by_patient")
+    result = recompute_patient(cast.patient_a.pk)
+    # Now no-show, no-show, attended, cancelled: 2 + 2 + 1 = 5: high.
+    assert result.raised == 1 and result.resolved == 1
+    risk = live(cast)["dropout_risk"]
+    assert risk.rule == "engagement_risk:high" and risk.priority == "high"
+    assert risk.evidence["signal"]["score"] == 5
+    assert "missed_sessions" not in live(cast)
+
+
+def test_submitting_a_measure_queues_a_recompute(cast: Cast) -> None:
+    from concord.web.audit.service import Actor
+    from concord.web.measures import submission
+
+    instrument = get_instrument("srs")
+    due = Administration.objects.create(
+        slot="test:due",
+        episode=cast.episode_a,
+        instrument_code="srs",
+        instrument_version=instrument.version,
+        rater="patient",
+        session=cast.session_a,
+        due_at=timezone.now() - timedelta(hours=1),
+    )
+    submission.submit(
+        Actor(user=cast.users["patient_a"], channel="web"),
+        due.pk,
+        {"relationship": "9", "goals_topics": "9", "approach": "9", "overall": "9"},
+    )
+    job = Job.objects.get(kind=PATIENT_JOB)
+    assert job.payload == {"patient_id": cast.patient_a.pk}
+    assert recompute_patient_job(job.payload)["raised"] == 0  # 36 is not below 36
