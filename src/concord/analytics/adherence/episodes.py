@@ -26,7 +26,7 @@ from concord.analytics.adherence.inputs import EventSource
 from concord.analytics.adherence.plan import CarryOver, Query, add_gaps, add_to_day
 from concord.analytics.adherence.results import PerEpisodeResult, TreatmentEpisodesResult
 
-__all__ = ["add_episodes", "cma_per_episode", "treatment_episodes"]
+__all__ = ["add_episodes", "cma_per_episode", "per_episode_sql", "treatment_episodes"]
 
 GAP_UNITS = (*FIXED_UNIT_DAYS, "percent")
 
@@ -367,19 +367,63 @@ def cma_per_episode(
     )
     call.dosage_change = consider_dosage_change
     call.patient_windows()
-    d = call.engine.dialect
-    q = Query(d)
-    units = q.add("units", "SELECT key, p, 1 AS uid, fs, fe, os, oe FROM pw")
-    within, _ = CMA_CARRY_OVER[number]
-    flags = CarryOver(within, False, carry_only_for_same_medication, consider_dosage_change)
-    episodes, _events = add_episodes(
+    q = Query(call.engine.dialect)
+    final = per_episode_sql(
         q,
-        units,
-        flags,
+        number,
+        same_medication=carry_only_for_same_medication,
+        dosage_change=consider_dosage_change,
         medication_change_means_new_episode=medication_change_means_new_treatment_episode,
         maximum_permissible_gap=maximum_permissible_gap,
         maximum_permissible_gap_unit=maximum_permissible_gap_unit,
         append_gap=maximum_permissible_gap_append_to_episode,
+        followup_window_duration_unit=followup_window_duration_unit,
+    )
+    table = call.run(q.sql(final))
+    out = call.finish(table, date_columns=("istart", "iend"))
+    columns = [
+        pl.col(call.prepared.id_colname),
+        pl.col("uid").cast(pl.Int64).alias("episode.ID"),
+        pl.col("istart").alias("episode.start"),
+        pl.col("endgap").cast(pl.Float64).alias("end.episode.gap.days"),
+        pl.col("duration").alias("episode.duration"),
+        pl.col("iend").alias("episode.end"),
+        pl.col("cma").alias("CMA"),
+    ]
+    if call.groups is not None:
+        columns.append(pl.col(MED_GROUP_COLUMN))
+    return PerEpisodeResult(measure=f"CMA{number}", cma=out.select(columns))
+
+
+def per_episode_sql(
+    q: Query,
+    number: int,
+    *,
+    same_medication: bool,
+    dosage_change: bool,
+    medication_change_means_new_episode: bool,
+    maximum_permissible_gap: float,
+    maximum_permissible_gap_unit: str,
+    append_gap: bool,
+    followup_window_duration_unit: str,
+) -> str:
+    """Add the per-episode CTEs (over ``pw`` and ``ev``) to ``q``; return the final select.
+
+    The select gives ``key, uid, istart, endgap, duration, iend, cma`` (day numbers) for
+    every episode that overlaps the observation window.
+    """
+    d = q.dialect
+    units = q.add("units", "SELECT key, p, 1 AS uid, fs, fe, os, oe FROM pw")
+    within, _ = CMA_CARRY_OVER[number]
+    flags = CarryOver(within, False, same_medication, dosage_change)
+    episodes, _events = add_episodes(
+        q,
+        units,
+        flags,
+        medication_change_means_new_episode=medication_change_means_new_episode,
+        maximum_permissible_gap=maximum_permissible_gap,
+        maximum_permissible_gap_unit=maximum_permissible_gap_unit,
+        append_gap=append_gap,
     )
     q.add(
         "pe_0",
@@ -400,25 +444,10 @@ def cma_per_episode(
         q,
         number,
         ep_units,
-        same_medication=carry_only_for_same_medication,
-        dosage_change=consider_dosage_change,
+        same_medication=same_medication,
+        dosage_change=dosage_change,
     )
-    table = call.run(
-        q.sql(
-            "SELECT u.key, u.uid, u.istart, floor(u.endgap) AS endgap, u.duration, u.iend, "
-            f"r.cma FROM {ep_units} u LEFT JOIN {result} r ON r.key = u.key AND r.uid = u.uid"
-        )
+    return (
+        "SELECT u.key, u.uid, u.istart, floor(u.endgap) AS endgap, u.duration, u.iend, "
+        f"r.cma FROM {ep_units} u LEFT JOIN {result} r ON r.key = u.key AND r.uid = u.uid"
     )
-    out = call.finish(table, date_columns=("istart", "iend"))
-    columns = [
-        pl.col(call.prepared.id_colname),
-        pl.col("uid").cast(pl.Int64).alias("episode.ID"),
-        pl.col("istart").alias("episode.start"),
-        pl.col("endgap").cast(pl.Float64).alias("end.episode.gap.days"),
-        pl.col("duration").alias("episode.duration"),
-        pl.col("iend").alias("episode.end"),
-        pl.col("cma").alias("CMA"),
-    ]
-    if call.groups is not None:
-        columns.append(pl.col(MED_GROUP_COLUMN))
-    return PerEpisodeResult(measure=f"CMA{number}", cma=out.select(columns))

@@ -87,26 +87,14 @@ def cma_sliding_window(
     number = measure_number(cma_to_apply)
     if number <= 4:
         carry_only_for_same_medication = consider_dosage_change = False
-    width = _fixed_days(
-        sliding_window_duration, sliding_window_duration_unit, "sliding.window.duration"
+    width, step = sliding_window_days(
+        sliding_window_duration,
+        sliding_window_duration_unit,
+        sliding_window_step_duration,
+        sliding_window_step_unit,
+        sliding_window_no_steps,
+        sliding_window_start_unit,
     )
-    step = _fixed_days(
-        sliding_window_step_duration, sliding_window_step_unit, "sliding.window.step"
-    )
-    if width <= 0 or (sliding_window_no_steps is None and step <= 0):
-        raise AdherenceInputError(
-            "sliding.window.duration and sliding.window.step.duration must be positive",
-            column="sliding.window.duration",
-        )
-    if sliding_window_no_steps is not None and sliding_window_no_steps < 1:
-        raise AdherenceInputError(
-            "sliding.window.no.steps must be at least 1", column="sliding.window.no.steps"
-        )
-    if sliding_window_start_unit not in FIXED_UNIT_DAYS:
-        raise AdherenceInputError(
-            f"sliding.window.start.unit {sliding_window_start_unit!r} is not a time unit",
-            column="sliding.window.start.unit",
-        )
     call = make_call(
         data,
         id_colname=id_colname,
@@ -131,20 +119,92 @@ def cma_sliding_window(
     call.same_medication = carry_only_for_same_medication
     call.next_class = False
     call.patient_windows()
-    d = call.engine.dialect
-    q = Query(d)
-    shift = (
-        repr(
-            float(round(sliding_window_start * (7 if sliding_window_start_unit == "weeks" else 1)))
-        )
-        if sliding_window_start_unit in ("days", "weeks")
-        else str(round(sliding_window_start))
+    q = Query(call.engine.dialect)
+    final = sliding_window_sql(
+        q,
+        number,
+        width=width,
+        step=step,
+        no_steps=sliding_window_no_steps,
+        start=sliding_window_start,
+        start_unit=sliding_window_start_unit,
+        same_medication=carry_only_for_same_medication,
+        dosage_change=consider_dosage_change,
     )
-    start = add_to_day(d, "os", shift, sliding_window_start_unit, constant=True)
+    table = call.run(q.sql(final))
+    out = call.finish(table, date_columns=("os", "oe"))
+    columns = [
+        pl.col(call.prepared.id_colname),
+        pl.col("uid").cast(pl.Int64).alias("window.ID"),
+        pl.col("os").alias("window.start"),
+        pl.col("oe").alias("window.end"),
+        pl.col("cma").alias("CMA"),
+    ]
+    if call.groups is not None:
+        columns.append(pl.col(MED_GROUP_COLUMN))
+    return SlidingWindowResult(measure=f"CMA{number}", cma=out.select(columns))
+
+
+def sliding_window_days(
+    sliding_window_duration: float,
+    sliding_window_duration_unit: str,
+    sliding_window_step_duration: float,
+    sliding_window_step_unit: str,
+    sliding_window_no_steps: int | None,
+    sliding_window_start_unit: str,
+) -> tuple[float, float]:
+    """Check the sliding-window arguments; return the window width and step in days."""
+    width = _fixed_days(
+        sliding_window_duration, sliding_window_duration_unit, "sliding.window.duration"
+    )
+    step = _fixed_days(
+        sliding_window_step_duration, sliding_window_step_unit, "sliding.window.step"
+    )
+    if width <= 0 or (sliding_window_no_steps is None and step <= 0):
+        raise AdherenceInputError(
+            "sliding.window.duration and sliding.window.step.duration must be positive",
+            column="sliding.window.duration",
+        )
+    if sliding_window_no_steps is not None and sliding_window_no_steps < 1:
+        raise AdherenceInputError(
+            "sliding.window.no.steps must be at least 1", column="sliding.window.no.steps"
+        )
+    if sliding_window_start_unit not in FIXED_UNIT_DAYS:
+        raise AdherenceInputError(
+            f"sliding.window.start.unit {sliding_window_start_unit!r} is not a time unit",
+            column="sliding.window.start.unit",
+        )
+    return width, step
+
+
+def sliding_window_sql(
+    q: Query,
+    number: int,
+    *,
+    width: float,
+    step: float,
+    no_steps: int | None,
+    start: float,
+    start_unit: str,
+    same_medication: bool,
+    dosage_change: bool,
+) -> str:
+    """Add the sliding-window CTEs (over ``pw`` and ``ev``) to ``q``; return the final select.
+
+    The select gives ``key, uid, os, oe, cma`` (day numbers) for every window; ``width`` and
+    ``step`` are in days.
+    """
+    d = q.dialect
+    shift = (
+        repr(float(round(start * (7 if start_unit == "weeks" else 1))))
+        if start_unit in ("days", "weeks")
+        else str(round(start))
+    )
+    start_sql = add_to_day(d, "os", shift, start_unit, constant=True)
     wd = f"CAST({width!r} AS DOUBLE)"
-    q.add("sw_0", f"SELECT key, p, fs, fe, os, oe, {start} AS sstart FROM pw")
+    q.add("sw_0", f"SELECT key, p, fs, fe, os, oe, {start_sql} AS sstart FROM pw")
     q.add("sw_1", f"SELECT *, (oe - sstart) - {wd} AS span FROM sw_0")
-    n = sliding_window_no_steps
+    n = no_steps
     if n is None:
         step_sql, count_sql = f"CAST({step!r} AS DOUBLE)", f"span / CAST({step!r} AS DOUBLE) + 1"
     elif n == 1:
@@ -169,34 +229,19 @@ def cma_sliding_window(
         f"SELECT key, p, uid, fs, fe, os, os + {d.round_half_even(wd)} AS oe FROM sw_5",
     )
     if number == 9:
-        result = _add_cma9_shared_gaps(
-            q, units, carry_only_for_same_medication, consider_dosage_change
-        )
+        result = _add_cma9_shared_gaps(q, units, same_medication, dosage_change)
     else:
         result = add_cma(
             q,
             number,
             units,
-            same_medication=carry_only_for_same_medication,
-            dosage_change=consider_dosage_change,
+            same_medication=same_medication,
+            dosage_change=dosage_change,
         )
-    table = call.run(
-        q.sql(
-            f"SELECT u.key, u.uid, u.os, u.oe, r.cma FROM {units} u "
-            f"LEFT JOIN {result} r ON r.key = u.key AND r.uid = u.uid"
-        )
+    return (
+        f"SELECT u.key, u.uid, u.os, u.oe, r.cma FROM {units} u "
+        f"LEFT JOIN {result} r ON r.key = u.key AND r.uid = u.uid"
     )
-    out = call.finish(table, date_columns=("os", "oe"))
-    columns = [
-        pl.col(call.prepared.id_colname),
-        pl.col("uid").cast(pl.Int64).alias("window.ID"),
-        pl.col("os").alias("window.start"),
-        pl.col("oe").alias("window.end"),
-        pl.col("cma").alias("CMA"),
-    ]
-    if call.groups is not None:
-        columns.append(pl.col(MED_GROUP_COLUMN))
-    return SlidingWindowResult(measure=f"CMA{number}", cma=out.select(columns))
 
 
 def _add_cma9_shared_gaps(q: Query, units: str, same_medication: bool, dose_change: bool) -> str:
