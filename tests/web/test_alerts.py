@@ -431,8 +431,11 @@ def test_recording_a_session_queues_a_recompute(cast: Cast) -> None:
 def test_patient_job_handler_recomputes(cast: Cast) -> None:
     srs_series(cast, [38, 38, 38, 33])
     result = recompute_patient_job({"patient_id": cast.patient_a.pk})
-    assert result == {"raised": 2, "updated": 0, "reopened": 0, "resolved": 0}
+    assert result == {"raised": 2, "updated": 0, "reopened": 0, "resolved": 0, "failed": 0}
     assert set(live(cast)) == {"low_alliance", "alliance_drop"}
+    # The first patient job also books the nightly run (once).
+    recompute_patient_job({"patient_id": cast.patient_a.pk})
+    assert Job.objects.filter(kind=ALL_JOB).count() == 1
 
 
 def test_nightly_job_recomputes_everyone_and_books_the_next_night(cast: Cast) -> None:
@@ -562,3 +565,75 @@ def test_submitting_a_measure_queues_a_recompute(cast: Cast) -> None:
     job = Job.objects.get(kind=PATIENT_JOB)
     assert job.payload == {"patient_id": cast.patient_a.pk}
     assert recompute_patient_job(job.payload)["raised"] == 0  # 36 is not below 36
+
+
+def test_falling_alliance_with_a_supply_gap_is_the_highest_priority(cast: Cast) -> None:
+    from concord.web.medications.models import DispensingEvent
+
+    srs_series(cast, [38, 38, 38, 33])
+    DispensingEvent.objects.create(
+        patient=cast.patient_a,
+        dispensed_on=timezone.localdate() - timedelta(days=60),
+        days_supply=30,
+        medication_class="N06AB",
+        source="manual",
+    )
+    recompute_patient(cast.patient_a.pk)
+    combined = live(cast)["combined"]
+    assert combined.rule == "alliance_falling_with_nonadherence"
+    assert combined.priority == "highest" and combined.priority_rank == 1
+    assert combined.evidence["signal"]["rules"][:2] == [
+        "alliance_falling_with_nonadherence",
+        "alliance_falling",
+    ]
+    assert {s["rule"] for s in combined.evidence["signals"]} == {
+        "alliance_falling",
+        "supply_exhausted",
+    }
+    rows = client(cast, "clin_a").get(reverse("clinic:caseload")).context["rows"]
+    assert rows[0].patient_id == cast.patient_a.pk and rows[0].alert_priority == "highest"
+
+
+def test_reliable_patient_clinician_disagreement(cast: Cast) -> None:
+    import math
+    import statistics
+
+    now = timezone.now()
+    levels = [(3, 3), (4, 4), (3, 4), (4, 3), (2, 5)]  # (patient, clinician) item means
+    sessions = [make_session(cast.episode_a, now - timedelta(days=7 * (6 - i))) for i in range(5)]
+    for session, (p, c) in zip(sessions, levels, strict=True):
+        rate(session, "waisr", {f"q{n}": p for n in range(1, 13)})
+        rate(session, "waisrt", {f"q{n}": c for n in range(1, 13)}, rater="clinician")
+    recompute_patient(cast.patient_a.pk)
+    alert = live(cast)["patient_clinician_disagreement"]
+    pooled = [v for pair in levels for v in pair]
+    limit = 1.96 * math.sqrt(2) * statistics.stdev(pooled) * math.sqrt(1 - 0.8)
+    scales = {s["scale"]: s for s in alert.evidence["scales"]}
+    assert set(scales) == {"goal", "task", "bond", "total"}
+    assert scales["total"]["patient"] == 2.0 and scales["total"]["clinician"] == 5.0
+    assert scales["total"]["limit"] == pytest.approx(limit)
+    assert [s["number"] for s in alert.evidence["sessions"]] == [5]
+    # The earlier sessions differ by one point at most: below the limit, so not flagged.
+    assert limit > 1.0
+
+
+def test_one_episode_the_core_refuses_does_not_stop_the_run(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concord.analytics.risk import RiskInputError
+    from concord.web.alerts import signals
+
+    srs_series(cast, [38, 38, 38, 33])
+    srs(cast.session_b, 30)
+    real = signals.findings_for
+
+    def refuse_a(inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        if inputs.episode.pk == cast.episode_a.pk:
+            raise RiskInputError("missing date", row=3, column="date")
+        return real(inputs, *args, **kwargs)
+
+    monkeypatch.setattr(signals, "findings_for", refuse_a)
+    result = signals.recompute_all()
+    assert result.failed == 1
+    assert live(cast) == {}
+    assert Alert.objects.filter(episode=cast.episode_b, kind="low_alliance").exists()

@@ -20,7 +20,9 @@ NIGHTLY_AT = time(2, 30)
 def recompute_patient_job(payload: dict[str, Any]) -> dict[str, Any]:
     from concord.web.alerts.signals import recompute_patient
 
-    return recompute_patient(int(payload["patient_id"])).as_dict()
+    result = recompute_patient(int(payload["patient_id"])).as_dict()
+    schedule_nightly()  # the first data to arrive start the nightly runs; idempotent
+    return result
 
 
 def next_nightly(now: datetime) -> datetime:

@@ -15,15 +15,17 @@ impossible even with two workers; the loser's transaction fails and its job is r
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, cast
 
 import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
+from concord.analytics.errors import AnalyticsInputError
 from concord.analytics.trajectories.not_on_track import (
     NotOnTrackModelError,
     RecoveryCurveModel,
@@ -52,6 +54,8 @@ class _Worker:
         return "concord worker"
 
 
+logger = logging.getLogger(__name__)
+
 WORKER = Actor(user=cast(User, _Worker()), channel=Channel.WORKER)
 
 
@@ -61,6 +65,7 @@ class RecomputeResult:
     updated: int = 0
     reopened: int = 0
     resolved: int = 0
+    failed: int = 0  # episodes whose data the core refused (their alerts left as they were)
 
     def __add__(self, other: RecomputeResult) -> RecomputeResult:
         return RecomputeResult(
@@ -68,6 +73,7 @@ class RecomputeResult:
             self.updated + other.updated,
             self.reopened + other.reopened,
             self.resolved + other.resolved,
+            self.failed + other.failed,
         )
 
     def as_dict(self) -> dict[str, int]:
@@ -76,6 +82,7 @@ class RecomputeResult:
             "updated": self.updated,
             "reopened": self.reopened,
             "resolved": self.resolved,
+            "failed": self.failed,
         }
 
 
@@ -192,6 +199,33 @@ def _apply(
     return RecomputeResult(raised, updated, reopened, resolved)
 
 
+def _recompute_one(
+    episode: CareEpisode,
+    now: datetime,
+    actor: Actor,
+    models: dict[int, RecoveryCurveModel | None],
+    thresholds: dict[int, dict[str, float]],
+    main: dict[int, int],
+) -> RecomputeResult:
+    if episode.status != EpisodeStatus.ACTIVE:
+        return _apply(episode, [], now, actor)
+    clinic_id = episode.patient.clinic_id
+    if clinic_id not in models:
+        models[clinic_id] = outcome_model(clinic_id)
+    if clinic_id not in thresholds:
+        thresholds[clinic_id] = reliable_differences(clinic_id)[0]
+    loaded = alert_inputs.load_inputs(
+        episode, now=now, with_medication=main.get(episode.patient_id) == episode.pk
+    )
+    findings = findings_for(
+        loaded,
+        timezone.localdate(now),
+        thresholds=thresholds[clinic_id],
+        outcome_model=models[clinic_id],
+    )
+    return _apply(episode, findings, now, actor)
+
+
 def recompute_episodes(
     episodes: list[CareEpisode],
     *,
@@ -202,7 +236,6 @@ def recompute_episodes(
 ) -> RecomputeResult:
     """Recompute the alerts of these episodes, one transaction per episode."""
     now = now or timezone.now()
-    as_of: date = timezone.localdate(now)
     models = {} if models is None else models
     thresholds = {} if thresholds is None else thresholds
     total = RecomputeResult()
@@ -212,22 +245,14 @@ def recompute_episodes(
         if e.status == EpisodeStatus.ACTIVE:
             main[e.patient_id] = e.pk
     for episode in episodes:
-        with transaction.atomic():
-            if episode.status != EpisodeStatus.ACTIVE:
-                total += _apply(episode, [], now, actor)
-                continue
-            clinic_id = episode.patient.clinic_id
-            if clinic_id not in models:
-                models[clinic_id] = outcome_model(clinic_id)
-            if clinic_id not in thresholds:
-                thresholds[clinic_id] = reliable_differences(clinic_id)[0]
-            loaded = alert_inputs.load_inputs(
-                episode, now=now, with_medication=main.get(episode.patient_id) == episode.pk
-            )
-            findings = findings_for(
-                loaded, as_of, thresholds=thresholds[clinic_id], outcome_model=models[clinic_id]
-            )
-            total += _apply(episode, findings, now, actor)
+        try:
+            with transaction.atomic():
+                total += _recompute_one(episode, now, actor, models, thresholds, main)
+        except AnalyticsInputError as error:
+            # One episode's unusable data must not stop the clinic's run: keep its alerts,
+            # say which episode and why in the log and the job's result.
+            logger.warning("alerts: episode %s not recomputed: %s", episode.pk, error)
+            total += RecomputeResult(failed=1)
     return total
 
 
