@@ -350,6 +350,8 @@ def test_evidence_chart_marks_the_sessions(cast: Cast) -> None:
     body = page.content.decode()
     assert body.count('class="marker marked"') == 2
     assert 'data-session="4"' in body and "alliance_drop:srs" in body
+    assert "<td>Change</td><td>-5</td>" in body  # the core's number, shown to 4 digits
+    assert "<td>Previous score</td><td>38</td>" in body
 
 
 # ------------------------------------------------------------------ triage

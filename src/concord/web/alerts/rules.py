@@ -50,6 +50,7 @@ ALLIANCE_SETTINGS = {
     "srs": AllianceSignalSettings(concern_threshold=36.0, min_drop=3.0, scale_maximum=40.0),
     "waisr": AllianceSignalSettings(concern_threshold=None, min_drop=1.0, scale_maximum=5.0),
 }
+INSTRUMENT_NAMES = {"srs": "SRS", "waisr": "WAI-SR"}
 RUPTURE_CRITERION: RuptureCriterion = "strict"  # as the core's alliance_falling rule (2 SD)
 RECENT_ALLIANCE_SESSIONS = 3
 ADHERENCE_SETTINGS = AdherenceSignalSettings()
@@ -196,7 +197,7 @@ def alliance_findings(inputs: EpisodeInputs) -> tuple[list[Finding], list[Any]]:
             rupture_criterion=RUPTURE_CRITERION,
         )
     )
-    label = f"{code.upper()} total"
+    label = f"{INSTRUMENT_NAMES.get(code, code)} total"
     findings: list[Finding] = []
     for event in signals.events:
         if isinstance(event, LowAlliance) and event.session == last:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +19,38 @@ from concord.web.alerts.models import AlertStatus, Strategy
 from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotFound
 from concord.web.clinic.services import FormInvalid, NotAllowed
+
+HIDDEN = {"patient", "rule"}  # the episode key and the rule are shown elsewhere
+
+
+def _shown(value: Any) -> str:
+    """A figure for people: 4 significant digits, lists joined, no Python reprs."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{k.replace('_', ' ')} {_shown(v)}" for k, v in value.items() if k not in HIDDEN
+        )
+    return str(value)
+
+
+def figures(evidence: dict[str, Any]) -> list[tuple[str, str]]:
+    """The evidence's numbers as (name, value) rows; the full values stay in the alert."""
+    rows = [
+        (name.replace("_", " "), _shown(value))
+        for name, value in (evidence.get("signal") or {}).items()
+        if name not in HIDDEN
+    ]
+    rows += [
+        (str(s.get("rule", "")).replace("_", " "), _shown(s)) for s in evidence.get("signals", [])
+    ]
+    return rows
 
 
 @roles(Role.CLINICIAN, Role.SUPERVISOR)
@@ -55,7 +88,7 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
         {
             "alert": alert,
             "evidence": evidence,
-            "signal_items": sorted((evidence.get("signal") or {}).items()),
+            "figures": figures(evidence),
             "chart_svg": mark_safe(chart),  # noqa: S308 - built from escaped values
             "actions": services.actions_of(alert),
             "strategies": Strategy.choices,
