@@ -36,7 +36,12 @@ from concord.analytics.adherence import (
     compute_cma,
     treatment_episodes,
 )
-from concord.analytics.adherence.distributed import compute_cma_distributed, read_spark_events
+from concord.analytics.adherence.distributed import (
+    cma_per_episode_distributed,
+    cma_sliding_window_distributed,
+    compute_cma_distributed,
+    read_spark_events,
+)
 
 pytestmark = pytest.mark.spark
 
@@ -176,6 +181,22 @@ def test_distributed_spark_reproduces_every_simple_cma_reference_file(
         assert_matches_reference(mine, f"{measure.lower()}_default.csv")
         duck = compute_cma(measure, med_events(), **columns, **DEFAULT_WINDOWS).cma
         _assert_same(mine, duck)
+    per_episode = cma_per_episode_distributed(
+        events,
+        cma_to_apply="CMA9",
+        **WITH_DOSE_AND_CLASS,
+        maximum_permissible_gap=180,
+    )
+    assert_matches_reference(per_episode.to_polars(), "cma9_per_episode.csv")
+    sliding = cma_sliding_window_distributed(
+        events,
+        cma_to_apply="CMA9",
+        **WITH_DOSE_AND_CLASS,
+        observation_window_duration=730,
+        sliding_window_duration=90,
+        sliding_window_step_duration=30,
+    )
+    assert_matches_reference(sliding.to_polars(), "cma9_sliding_90_30.csv")
 
 
 def test_distributed_spark_equals_duckdb_with_every_option(spark_engine: SparkEngine) -> None:
@@ -208,6 +229,22 @@ def test_distributed_spark_equals_duckdb_with_every_option(spark_engine: SparkEn
         _assert_same(spark, duck)
         values += duck["CMA"].to_list()
     assert [str(v) for v in values if v is not None and not math.isfinite(v)] == ["inf", "nan"]
+    episodes = {"maximum_permissible_gap": 30, "maximum_permissible_gap_unit": "percent"}
+    duck = cma_per_episode(edge_events(), cma_to_apply="CMA7", **options, **episodes).cma
+    spark_episodes = cma_per_episode_distributed(
+        events, cma_to_apply="CMA7", **options, **episodes
+    ).to_polars()
+    _assert_same(spark_episodes, duck)
+    assert duck.height > edge_events()["PATIENT_ID"].n_unique()
+    windows = {"sliding_window_duration": 2, "sliding_window_duration_unit": "months"}
+    duck = cma_sliding_window(
+        edge_events(), cma_to_apply="CMA5", **options, **windows, sliding_window_no_steps=5
+    ).cma
+    spark_windows = cma_sliding_window_distributed(
+        events, cma_to_apply="CMA5", **options, **windows, sliding_window_no_steps=5
+    ).to_polars()
+    _assert_same(spark_windows, duck)
+    assert duck.height > 0
     assert len(values) == len(runs) * edge_events()["PATIENT_ID"].n_unique()
 
 

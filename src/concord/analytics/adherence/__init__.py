@@ -6,9 +6,10 @@ AdhereR option and quirk (see ``docs/analytics/adherence.md``) -- plus PDC, MPR,
 adherence and a per-patient SVG plot.
 
 The computation is one relational plan (SQL window functions) run by DuckDB (default) or by
-Spark SQL (``engine="spark"``) with identical results; :func:`compute_cma_distributed` runs
-CMA1-CMA9 on Spark end to end (Spark DataFrame in, Spark DataFrame out). Inputs: Polars,
-Arrow, CSV or Parquet; outputs: frozen result objects holding Polars tables. Bad input raises
+Spark SQL (``engine="spark"``) with identical results; :func:`compute_cma_distributed` and
+its per-episode and sliding-window variants run on Spark end to end (Spark DataFrame in,
+Spark DataFrame out). Inputs: Polars, Arrow, CSV or Parquet; outputs: frozen result objects
+holding Polars tables. Bad input raises
 :class:`AdherenceInputError` naming the row(s) and the column.
 """
 
@@ -28,6 +29,8 @@ from concord.analytics.adherence.cma import (
 )
 from concord.analytics.adherence.distributed import (
     DistributedCMAResult,
+    cma_per_episode_distributed,
+    cma_sliding_window_distributed,
     compute_cma_distributed,
 )
 from concord.analytics.adherence.dose_timing import (
@@ -74,7 +77,9 @@ __all__ = [
     "cma8",
     "cma9",
     "cma_per_episode",
+    "cma_per_episode_distributed",
     "cma_sliding_window",
+    "cma_sliding_window_distributed",
     "compute_cma",
     "compute_cma_distributed",
     "dose_timing_adherence",

@@ -41,12 +41,16 @@ from concord.analytics.adherence.cma import measure_number
 from concord.analytics.adherence.cma_sql import add_cma
 from concord.analytics.adherence.core import WindowValue, _quantity
 from concord.analytics.adherence.dialect import SPARK
+from concord.analytics.adherence.episodes import per_episode_sql
 from concord.analytics.adherence.errors import AdherenceInputError
 from concord.analytics.adherence.plan import Query, WindowSpec, add_patient_windows
+from concord.analytics.adherence.sliding import sliding_window_days, sliding_window_sql
 
 __all__ = [
     "MAX_ERROR_ROWS",
     "DistributedCMAResult",
+    "cma_per_episode_distributed",
+    "cma_sliding_window_distributed",
     "compute_cma_distributed",
     "read_spark_events",
     "spark_date_pattern",
@@ -112,10 +116,12 @@ def spark_date_pattern(date_format: str) -> str:
 
 @dataclass(frozen=True)
 class DistributedCMAResult:
-    """A CMA computed on Spark: ``cma`` is a lazy Spark DataFrame ``<ID>, CMA``.
+    """A CMA computed on Spark: ``cma`` is a lazy Spark DataFrame.
 
-    Rows are ordered by patient ID (AdhereR's order); nothing is computed until an action
-    (``write``, ``collect``, :meth:`to_polars`) runs.
+    Its columns are those of the matching Polars result (``<ID>, CMA`` for CMA1-CMA9; see
+    :class:`~concord.analytics.adherence.PerEpisodeResult` and
+    :class:`~concord.analytics.adherence.SlidingWindowResult`), in AdhereR's row order;
+    nothing is computed until an action (``write``, ``collect``, :meth:`to_polars`) runs.
     """
 
     measure: str
@@ -259,60 +265,50 @@ def _check_rows(functions: Any, frame: Any, checks: list[tuple[str, str, Any]]) 
             raise AdherenceInputError(f"{problem} in column {column!r}", column=column, rows=rows)
 
 
-def compute_cma_distributed(
-    measure: str,
+@dataclass
+class _SparkCall:
+    """A validated distributed call: the events view and a query holding the ``pw`` CTE."""
+
+    session: Any
+    events_view: str
+    query: Query
+    id_colname: str
+
+    def run(self, final: str, columns: list[tuple[str, str]], order: str) -> Any:
+        """Run ``final`` (over the query's CTEs) as ``ID, <alias> ...`` ordered by ``order``."""
+        select = ", ".join(
+            [f"t.key AS {_quote(self.id_colname)}"]
+            + [f"{expr} AS {_quote(alias)}" for expr, alias in columns]
+        )
+        sql = self.query.sql(f"SELECT {select} FROM ({final}) t ORDER BY {order}")
+        return self.session.sql(re.sub(r"\bev\b", self.events_view, sql))
+
+
+def _quote(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _spark_call(
     data: Any,
     *,
     id_colname: str,
     event_date_colname: str,
     event_duration_colname: str,
-    event_daily_dose_colname: str | None = None,
-    medication_class_colname: str | None = None,
-    carry_only_for_same_medication: bool = False,
-    consider_dosage_change: bool = False,
-    followup_window_start: WindowValue = 0,
-    followup_window_start_unit: str = "days",
-    followup_window_duration: WindowValue = 730,
-    followup_window_duration_unit: str = "days",
-    observation_window_start: WindowValue = 0,
-    observation_window_start_unit: str = "days",
-    observation_window_duration: WindowValue = 730,
-    observation_window_duration_unit: str = "days",
-    date_format: str = "%m/%d/%Y",
-    row_number_colname: str | None = None,
-    session: Any = None,
-) -> DistributedCMAResult:
-    """CMA1-CMA9 for every patient, computed by Spark end to end.
-
-    The arguments and results are those of
-    :func:`concord.analytics.adherence.compute_cma` (AdhereR's ``CMA1`` ... ``CMA9``),
-    without medication groups or the event table, plus:
-
-    Parameters
-    ----------
-    data : pyspark.sql.DataFrame or path
-        The events, or a CSV (header line, ``NA`` or empty = missing) / Parquet path that
-        ``session`` reads.
-    row_number_colname : str, optional
-        A column of 1-based input row numbers to name in errors; by default rows are
-        numbered in Spark's partition order (see the module docstring).
-    session : pyspark.sql.SparkSession, optional
-        Needed with a path; by default the DataFrame's own session.
-
-    Returns
-    -------
-    DistributedCMAResult
-        ``cma``: a lazy Spark DataFrame with the ID column and ``CMA``, ordered by ID.
-
-    Raises
-    ------
-    AdherenceInputError
-        Bad input, naming the 1-based input row(s) and the column (checked in Spark before
-        the result is returned).
-    """
-    number = measure_number(measure)
-    if number <= 4:
-        carry_only_for_same_medication = consider_dosage_change = False
+    event_daily_dose_colname: str | None,
+    medication_class_colname: str | None,
+    followup_window_start: WindowValue,
+    followup_window_start_unit: str,
+    followup_window_duration: WindowValue,
+    followup_window_duration_unit: str,
+    observation_window_start: WindowValue,
+    observation_window_start_unit: str,
+    observation_window_duration: WindowValue,
+    observation_window_duration_unit: str,
+    date_format: str,
+    row_number_colname: str | None,
+    session: Any,
+) -> _SparkCall:
+    """Validate in Spark, number the events, compute the windows (errors name rows)."""
     functions = _functions()
     if isinstance(data, str | os.PathLike):
         if session is None:
@@ -421,6 +417,11 @@ def compute_cma_distributed(
                 _bad_number(functions, col("dose")),
             )
         )
+    if row_number_colname is None:
+        # Row numbers from monotonically_increasing_id are non-deterministic to Spark's
+        # optimiser (it refuses to inline CTEs over them); materialise them once, on the
+        # executors, so that every later pass sees the same numbers.
+        typed = typed.localCheckpoint(eager=True)
     _check_rows(functions, typed, checks)
 
     events = _sequence_columns(typed, sorted(columns.values()))
@@ -440,7 +441,84 @@ def compute_cma_distributed(
             column=id_colname,
             rows=sorted(int(r["p"]) for r in failing),
         )
-    units = q.add("units", f"SELECT key, p, 1 AS uid, fs, fe, os, oe FROM {pw}")
+    return _SparkCall(session, f"{name}_ev", q, id_colname)
+
+
+def compute_cma_distributed(
+    measure: str,
+    data: Any,
+    *,
+    id_colname: str,
+    event_date_colname: str,
+    event_duration_colname: str,
+    event_daily_dose_colname: str | None = None,
+    medication_class_colname: str | None = None,
+    carry_only_for_same_medication: bool = False,
+    consider_dosage_change: bool = False,
+    followup_window_start: WindowValue = 0,
+    followup_window_start_unit: str = "days",
+    followup_window_duration: WindowValue = 730,
+    followup_window_duration_unit: str = "days",
+    observation_window_start: WindowValue = 0,
+    observation_window_start_unit: str = "days",
+    observation_window_duration: WindowValue = 730,
+    observation_window_duration_unit: str = "days",
+    date_format: str = "%m/%d/%Y",
+    row_number_colname: str | None = None,
+    session: Any = None,
+) -> DistributedCMAResult:
+    """CMA1-CMA9 for every patient, computed by Spark end to end.
+
+    The arguments and results are those of
+    :func:`concord.analytics.adherence.compute_cma` (AdhereR's ``CMA1`` ... ``CMA9``),
+    without medication groups or the event table, plus:
+
+    Parameters
+    ----------
+    data : pyspark.sql.DataFrame or path
+        The events, or a CSV (header line, ``NA`` or empty = missing) / Parquet path that
+        ``session`` reads.
+    row_number_colname : str, optional
+        A column of 1-based input row numbers to name in errors; by default rows are
+        numbered in Spark's partition order (see the module docstring).
+    session : pyspark.sql.SparkSession, optional
+        Needed with a path; by default the DataFrame's own session.
+
+    Returns
+    -------
+    DistributedCMAResult
+        ``cma``: a lazy Spark DataFrame with the ID column and ``CMA``, ordered by ID.
+
+    Raises
+    ------
+    AdherenceInputError
+        Bad input, naming the 1-based input row(s) and the column (checked in Spark before
+        the result is returned).
+    """
+    number = measure_number(measure)
+    if number <= 4:
+        carry_only_for_same_medication = consider_dosage_change = False
+    call = _spark_call(
+        data,
+        id_colname=id_colname,
+        event_date_colname=event_date_colname,
+        event_duration_colname=event_duration_colname,
+        event_daily_dose_colname=event_daily_dose_colname,
+        medication_class_colname=medication_class_colname,
+        followup_window_start=followup_window_start,
+        followup_window_start_unit=followup_window_start_unit,
+        followup_window_duration=followup_window_duration,
+        followup_window_duration_unit=followup_window_duration_unit,
+        observation_window_start=observation_window_start,
+        observation_window_start_unit=observation_window_start_unit,
+        observation_window_duration=observation_window_duration,
+        observation_window_duration_unit=observation_window_duration_unit,
+        date_format=date_format,
+        row_number_colname=row_number_colname,
+        session=session,
+    )
+    q = call.query
+    units = q.add("units", "SELECT key, p, 1 AS uid, fs, fe, os, oe FROM pw")
     result = add_cma(
         q,
         number,
@@ -448,12 +526,183 @@ def compute_cma_distributed(
         same_medication=carry_only_for_same_medication,
         dosage_change=consider_dosage_change,
     )
-    sql = q.sql(
-        f"SELECT u.key AS `{id_colname.replace('`', '``')}`, r.cma AS CMA FROM {units} u "
-        f"LEFT JOIN {result} r ON r.key = u.key AND r.uid = u.uid ORDER BY u.key"
+    final = (
+        f"SELECT u.key, r.cma AS CMA FROM {units} u "
+        f"LEFT JOIN {result} r ON r.key = u.key AND r.uid = u.uid"
     )
-    sql = re.sub(r"\bev\b", f"{name}_ev", sql)
-    return DistributedCMAResult(measure=f"CMA{number}", cma=session.sql(sql))
+    return DistributedCMAResult(
+        measure=f"CMA{number}", cma=call.run(final, [("t.CMA", "CMA")], "t.key")
+    )
+
+
+def cma_per_episode_distributed(
+    data: Any,
+    *,
+    cma_to_apply: str,
+    id_colname: str,
+    event_date_colname: str,
+    event_duration_colname: str,
+    event_daily_dose_colname: str | None = None,
+    medication_class_colname: str | None = None,
+    carry_only_for_same_medication: bool = False,
+    consider_dosage_change: bool = False,
+    medication_change_means_new_treatment_episode: bool = True,
+    dosage_change_means_new_treatment_episode: bool = False,
+    maximum_permissible_gap: float = 180,
+    maximum_permissible_gap_unit: str = "days",
+    maximum_permissible_gap_append_to_episode: bool = False,
+    followup_window_start: WindowValue = 0,
+    followup_window_start_unit: str = "days",
+    followup_window_duration: WindowValue = 730,
+    followup_window_duration_unit: str = "days",
+    observation_window_start: WindowValue = 0,
+    observation_window_start_unit: str = "days",
+    observation_window_duration: WindowValue = 730,
+    observation_window_duration_unit: str = "days",
+    date_format: str = "%m/%d/%Y",
+    row_number_colname: str | None = None,
+    session: Any = None,
+) -> DistributedCMAResult:
+    """:func:`~concord.analytics.adherence.cma_per_episode` computed by Spark end to end.
+
+    Same arguments (no medication groups) plus ``row_number_colname`` and ``session`` as in
+    :func:`compute_cma_distributed`. ``cma``: ``ID, episode.ID, episode.start,
+    end.episode.gap.days, episode.duration, episode.end, CMA``, ordered by ID and episode.
+    AdhereR: ``CMA_per_episode(...)``.
+    """
+    del dosage_change_means_new_treatment_episode  # no effect in AdhereR 0.8.1 (spec 7.3)
+    number = measure_number(cma_to_apply)
+    if number <= 4:
+        carry_only_for_same_medication = consider_dosage_change = False
+    call = _spark_call(
+        data,
+        id_colname=id_colname,
+        event_date_colname=event_date_colname,
+        event_duration_colname=event_duration_colname,
+        event_daily_dose_colname=event_daily_dose_colname,
+        medication_class_colname=medication_class_colname,
+        followup_window_start=followup_window_start,
+        followup_window_start_unit=followup_window_start_unit,
+        followup_window_duration=followup_window_duration,
+        followup_window_duration_unit=followup_window_duration_unit,
+        observation_window_start=observation_window_start,
+        observation_window_start_unit=observation_window_start_unit,
+        observation_window_duration=observation_window_duration,
+        observation_window_duration_unit=observation_window_duration_unit,
+        date_format=date_format,
+        row_number_colname=row_number_colname,
+        session=session,
+    )
+    final = per_episode_sql(
+        call.query,
+        number,
+        same_medication=carry_only_for_same_medication,
+        dosage_change=consider_dosage_change,
+        medication_change_means_new_episode=medication_change_means_new_treatment_episode,
+        maximum_permissible_gap=maximum_permissible_gap,
+        maximum_permissible_gap_unit=maximum_permissible_gap_unit,
+        append_gap=maximum_permissible_gap_append_to_episode,
+        followup_window_duration_unit=followup_window_duration_unit,
+    )
+    columns = [
+        ("CAST(t.uid AS BIGINT)", "episode.ID"),
+        (SPARK.to_date("t.istart"), "episode.start"),
+        ("CAST(t.endgap AS DOUBLE)", "end.episode.gap.days"),
+        ("t.duration", "episode.duration"),
+        (SPARK.to_date("t.iend"), "episode.end"),
+        ("t.cma", "CMA"),
+    ]
+    return DistributedCMAResult(
+        measure=f"CMA{number}", cma=call.run(final, columns, "t.key, t.uid")
+    )
+
+
+def cma_sliding_window_distributed(
+    data: Any,
+    *,
+    cma_to_apply: str,
+    id_colname: str,
+    event_date_colname: str,
+    event_duration_colname: str,
+    event_daily_dose_colname: str | None = None,
+    medication_class_colname: str | None = None,
+    carry_only_for_same_medication: bool = False,
+    consider_dosage_change: bool = False,
+    followup_window_start: WindowValue = 0,
+    followup_window_start_unit: str = "days",
+    followup_window_duration: WindowValue = 730,
+    followup_window_duration_unit: str = "days",
+    observation_window_start: WindowValue = 0,
+    observation_window_start_unit: str = "days",
+    observation_window_duration: WindowValue = 730,
+    observation_window_duration_unit: str = "days",
+    sliding_window_start: float = 0,
+    sliding_window_start_unit: str = "days",
+    sliding_window_duration: float = 90,
+    sliding_window_duration_unit: str = "days",
+    sliding_window_step_duration: float = 30,
+    sliding_window_step_unit: str = "days",
+    sliding_window_no_steps: int | None = None,
+    date_format: str = "%m/%d/%Y",
+    row_number_colname: str | None = None,
+    session: Any = None,
+) -> DistributedCMAResult:
+    """:func:`~concord.analytics.adherence.cma_sliding_window` computed by Spark end to end.
+
+    Same arguments (no medication groups) plus ``row_number_colname`` and ``session`` as in
+    :func:`compute_cma_distributed`. ``cma``: ``ID, window.ID, window.start, window.end,
+    CMA``, ordered by ID and window. AdhereR: ``CMA_sliding_window(...)``.
+    """
+    number = measure_number(cma_to_apply)
+    if number <= 4:
+        carry_only_for_same_medication = consider_dosage_change = False
+    width, step = sliding_window_days(
+        sliding_window_duration,
+        sliding_window_duration_unit,
+        sliding_window_step_duration,
+        sliding_window_step_unit,
+        sliding_window_no_steps,
+        sliding_window_start_unit,
+    )
+    call = _spark_call(
+        data,
+        id_colname=id_colname,
+        event_date_colname=event_date_colname,
+        event_duration_colname=event_duration_colname,
+        event_daily_dose_colname=event_daily_dose_colname,
+        medication_class_colname=medication_class_colname,
+        followup_window_start=followup_window_start,
+        followup_window_start_unit=followup_window_start_unit,
+        followup_window_duration=followup_window_duration,
+        followup_window_duration_unit=followup_window_duration_unit,
+        observation_window_start=observation_window_start,
+        observation_window_start_unit=observation_window_start_unit,
+        observation_window_duration=observation_window_duration,
+        observation_window_duration_unit=observation_window_duration_unit,
+        date_format=date_format,
+        row_number_colname=row_number_colname,
+        session=session,
+    )
+    final = sliding_window_sql(
+        call.query,
+        number,
+        width=width,
+        step=step,
+        no_steps=sliding_window_no_steps,
+        start=sliding_window_start,
+        start_unit=sliding_window_start_unit,
+        same_medication=carry_only_for_same_medication,
+        dosage_change=consider_dosage_change,
+    )
+    columns = [
+        ("CAST(t.uid AS BIGINT)", "window.ID"),
+        (SPARK.to_date("t.os"), "window.start"),
+        (SPARK.to_date("t.oe"), "window.end"),
+        ("t.cma", "CMA"),
+    ]
+    return DistributedCMAResult(
+        measure=f"CMA{number}", cma=call.run(final, columns, "t.key, t.uid")
+    )
 
 
 def _sequence_columns(typed: Any, window_columns: list[str]) -> Any:
@@ -461,6 +710,7 @@ def _sequence_columns(typed: Any, window_columns: list[str]) -> Any:
 
     The same columns as :func:`concord.analytics.adherence.plan.add_sequence_columns`:
     ``k`` / ``seq`` (event number within the patient, by date then input row), ``dnext``,
+    ``ncls`` (the next event's class),
     ``run`` (runs of the same class) and the exclusive running sums ``y0`` / ``y1`` of
     ``x = dur - (dnext - d)`` (without / with the dose), added in event order as the
     Polars path adds them, so the sums are the same floating-point numbers.
@@ -483,6 +733,7 @@ WITH numbered AS (
 )
 SELECT key, row, k, k AS seq, CAST(d AS DOUBLE) AS d, dur, dose, cls{extra},
        CAST(dnext AS DOUBLE) AS dnext,
+       LEAD(cls) OVER (PARTITION BY key ORDER BY k) AS ncls,
        SUM(cls_change) OVER (PARTITION BY key ORDER BY k
                              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run,
        COALESCE(SUM(x) OVER (PARTITION BY key ORDER BY k
