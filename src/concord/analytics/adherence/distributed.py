@@ -71,9 +71,8 @@ _PADDED = {"m": "MM", "d": "dd", "j": "DDD"}
 def spark_date_pattern(date_format: str) -> str:
     """Translate an R ``as.Date`` format (``"%m/%d/%Y"``) to Spark's pattern (``"M/d/yyyy"``).
 
-    Single letters accept one or two digits, as R does; a number directly followed by
-    another code must be zero-padded (``%Y%m%d`` becomes ``yyyyMMdd``). Literal text is
-    quoted.
+    Single letters accept one or two digits, as R does; a number directly next to another
+    code must be zero-padded (``%Y%m%d`` becomes ``yyyyMMdd``). Literal text is quoted.
 
     Raises
     ------
@@ -106,8 +105,9 @@ def spark_date_pattern(date_format: str) -> str:
                 f"date format code %{code} is not supported on the distributed Spark path",
                 column="date.format",
             )
+        after_code = not literal and i > 0
         flush()
-        adjacent = date_format[i + 2 : i + 3] == "%"
+        adjacent = after_code or date_format[i + 2 : i + 3] == "%"
         out.append(_PADDED[code] if adjacent and code in _PADDED else _JAVA[code])
         i += 2
     flush()
@@ -155,6 +155,8 @@ def read_spark_events(source: str | os.PathLike[str], session: Any) -> Any:
         return (
             session.read.option("header", "true")
             .option("inferSchema", "true")
+            # dates stay text, read with the call's date_format (as on the Polars path)
+            .option("preferDate", "false")
             .option("nullValue", "NA")
             .option("emptyValue", "")
             .csv(path)
@@ -203,7 +205,7 @@ def _number_expr(functions: Any, column: str, data_type: Any, what: str) -> Any:
     name = data_type.typeName()
     col = functions.col(column)
     if name == "string":
-        return functions.expr(f"try_cast(trim(`{column}`) AS DOUBLE)")
+        return functions.expr(f"try_cast(trim({_quote(column)}) AS DOUBLE)")
     if name in ("byte", "short", "integer", "long", "float", "double", "decimal"):
         return col.cast("double")
     raise AdherenceInputError(
@@ -222,7 +224,7 @@ def _date_expr(functions: Any, column: str, data_type: Any, date_format: str) ->
     elif name == "string":
         pattern = spark_date_pattern(date_format).replace("\\", "\\\\").replace('"', '\\"')
         parsed = functions.to_date(
-            functions.expr(f'try_to_timestamp(trim(`{column}`), "{pattern}")')
+            functions.expr(f'try_to_timestamp(trim({_quote(column)}), "{pattern}")')
         )
     else:
         raise AdherenceInputError(
