@@ -207,6 +207,8 @@ def compute_cma(
     call.same_medication = carry_only_for_same_medication
     call.next_class = False
     call.gaps = number >= 5 or event_info
+    from_first_event = number >= 7 and call.starts_at_first_event()
+    call.key_stats = from_first_event
     call.patient_windows(per_group=per_group)
     q = Query(call.engine.dialect)
     units = q.add("units", "SELECT key, p, 1 AS uid, fs, fe, os, oe FROM pw")
@@ -216,6 +218,7 @@ def compute_cma(
         units,
         same_medication=carry_only_for_same_medication,
         dosage_change=consider_dosage_change,
+        from_first_event=from_first_event,
     )
     frame = call.run(
         q.sql(

@@ -151,10 +151,14 @@ def add_cma(
     same_medication: bool = False,
     dosage_change: bool = False,
     prefix: str | None = None,
+    from_first_event: bool = False,
 ) -> str:
-    """Add CMA ``measure`` (1-9) for every unit of ``units``; return the result relation."""
+    """Add CMA ``measure`` (1-9) for every unit of ``units``; return the result relation.
+
+    ``from_first_event``: see :class:`~concord.analytics.adherence.plan.CarryOver`.
+    """
     within, into = CMA_CARRY_OVER[measure]
-    flags = CarryOver(within, into, same_medication, dosage_change)
+    flags = CarryOver(within, into, same_medication, dosage_change, from_first_event)
     name = prefix or f"cma{measure}"
     if measure in (1, 3):
         return _add_cma1(q, name, units, capped=measure == 3)

@@ -124,6 +124,17 @@ class Call:
     next_class: bool = True
     #: whether any query runs the gap engine (CMA1-4 alone do not)
     gaps: bool = True
+    #: whether ``ev`` gets the key-level running columns (``CarryOver.from_first_event``)
+    key_stats: bool = False
+
+    def starts_at_first_event(self) -> bool:
+        """Whether every patient's FUW starts at or before the patient's first event.
+
+        True for a constant follow-up start of zero or less (the usual ``0``) without
+        medication groups; the gap engine can then read key-level running columns.
+        """
+        start = self.windows.fuw_start
+        return self.groups is None and start.kind == "number" and start.value <= 0
 
     @property
     def key_base(self) -> int:
@@ -156,6 +167,7 @@ class Call:
             dose_sums=self.dosage_change,
             runs=self.same_medication or self.groups is not None,
             next_class=self.next_class or self.groups is not None,
+            key_stats=self.key_stats and self.groups is None,
         )
 
     def run(self, sql: str, extra: Mapping[str, pa.Table] | None = None) -> pl.DataFrame:

@@ -13,6 +13,7 @@ AdhereR exactly, including its quirks (kept on purpose, see the module functions
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import polars as pl
@@ -68,7 +69,7 @@ def add_episodes(
     partition), so the episodes are numbered event by event instead.
     """
     limit = _gap_limit(maximum_permissible_gap, maximum_permissible_gap_unit)
-    flags = CarryOver(flags.within, False, flags.same_medication, flags.dosage_change)
+    flags = replace(flags, into=False)
     if not event_mapping and not (flags.same_medication and flags.within):
         return _add_episodes_from_starts(
             q,
@@ -366,6 +367,8 @@ def cma_per_episode(
         engine=engine,
     )
     call.dosage_change = consider_dosage_change
+    from_first_event = call.starts_at_first_event()
+    call.key_stats = from_first_event
     call.patient_windows()
     q = Query(call.engine.dialect)
     final = per_episode_sql(
@@ -378,6 +381,7 @@ def cma_per_episode(
         maximum_permissible_gap_unit=maximum_permissible_gap_unit,
         append_gap=maximum_permissible_gap_append_to_episode,
         followup_window_duration_unit=followup_window_duration_unit,
+        from_first_event=from_first_event,
     )
     table = call.run(q.sql(final))
     out = call.finish(table, date_columns=("istart", "iend"))
@@ -406,6 +410,7 @@ def per_episode_sql(
     maximum_permissible_gap_unit: str,
     append_gap: bool,
     followup_window_duration_unit: str,
+    from_first_event: bool = False,
 ) -> str:
     """Add the per-episode CTEs (over ``pw`` and ``ev``) to ``q``; return the final select.
 
@@ -415,7 +420,7 @@ def per_episode_sql(
     d = q.dialect
     units = q.add("units", "SELECT key, p, 1 AS uid, fs, fe, os, oe FROM pw")
     within, _ = CMA_CARRY_OVER[number]
-    flags = CarryOver(within, False, same_medication, dosage_change)
+    flags = CarryOver(within, False, same_medication, dosage_change, from_first_event)
     episodes, _events = add_episodes(
         q,
         units,

@@ -84,6 +84,9 @@ class CarryOver:
     into: bool
     same_medication: bool = False
     dosage_change: bool = False
+    #: every unit's follow-up window starts at or before its key's first event, and ``ev``
+    #: has the key-level running columns of :func:`add_sequence_columns` (``key_stats``)
+    from_first_event: bool = False
 
 
 class Query:
@@ -196,7 +199,12 @@ def constant_patient_windows(first: pl.DataFrame, spec: WindowSpec) -> pl.DataFr
 
 
 def add_sequence_columns(
-    frame: pl.DataFrame, *, dose_sums: bool = True, runs: bool = True, next_class: bool = True
+    frame: pl.DataFrame,
+    *,
+    dose_sums: bool = True,
+    runs: bool = True,
+    next_class: bool = True,
+    key_stats: bool = False,
 ) -> pl.DataFrame:
     """Per-key sequence columns the gap engine reads (events sorted by ``key, seq``).
 
@@ -206,6 +214,12 @@ def add_sequence_columns(
     factor (``x * dose``; only with ``dose_sums``), 0 for the key's last event. ``run`` is
     left out without ``runs`` and ``ncls`` without ``next_class`` (queries that do not
     compare classes).
+
+    With ``key_stats``, the key-level running columns the gap engine reads instead of
+    window functions when a unit's events are a prefix of its key's
+    (``CarryOver.from_first_event``): ``<y>min`` (running minimum of ``y``, inclusive),
+    ``<y>pmin`` / ``<y>prev`` (running minimum up to / value of the previous event) for
+    each sum ``y``, and ``dprev``, ``durprev``, ``doseprev``, ``clsprev``.
 
     The frame is sorted by key, so "next within the key" is a shift masked at key changes.
     With whole-number durations and doses the running sums are exact 64-bit integer sums
@@ -233,21 +247,40 @@ def add_sequence_columns(
     ).item()
     wanted = [("y0", step)] + ([("y1", step * pl.col("dose"))] if dose_sums else [])
     if not whole:
-        return with_next.with_columns(
+        out = with_next.with_columns(
             expr.cum_sum().shift(1).fill_null(0.0).over(key).alias(name) for name, expr in wanted
         )
+        return _add_key_stats(out, [n for n, _ in wanted], new_key) if key_stats else out
     # exact integer sums; the intermediate columns are materialised (twice as fast as one
     # nested expression)
     steps = with_next.with_columns(expr.cast(pl.Int64).alias(f"__x_{n}") for n, expr in wanted)
     totals = steps.with_columns(
         (pl.col(f"__x_{n}").cum_sum() - pl.col(f"__x_{n}")).alias(f"__e_{n}") for n, _ in wanted
     )
-    return totals.with_columns(
+    out = totals.with_columns(
         (pl.col(f"__e_{n}") - pl.when(new_key).then(pl.col(f"__e_{n}")).forward_fill())
         .cast(pl.Float64)
         .alias(n)
         for n, _ in wanted
     ).drop(*(f"__{p}_{n}" for n, _ in wanted for p in ("x", "e")))
+    return _add_key_stats(out, [n for n, _ in wanted], new_key) if key_stats else out
+
+
+def _add_key_stats(frame: pl.DataFrame, sums: list[str], new_key: pl.Expr) -> pl.DataFrame:
+    """Key-level running minimum and previous-event columns (see add_sequence_columns)."""
+    running = frame.with_columns(pl.col(n).cum_min().over("key").alias(f"{n}min") for n in sums)
+    previous = [
+        pl.when(new_key).then(None).otherwise(pl.col(c).shift(1)).alias(alias)
+        for c, alias in (
+            ("d", "dprev"),
+            ("dur", "durprev"),
+            ("dose", "doseprev"),
+            ("cls", "clsprev"),
+            *((n, f"{n}prev") for n in sums),
+            *((f"{n}min", f"{n}pmin") for n in sums),
+        )
+    ]
+    return running.with_columns(previous)
 
 
 def add_gaps(
@@ -282,12 +315,25 @@ def add_gaps(
     wos, woe = ("u.fs", "u.fe") if ow_is_fuw else ("u.os", "u.oe")
     selection = "e.d <= " + woe + ("" if flags.into else f" AND e.d >= {wos}")
     y = "e.y1" if flags.dosage_change else "e.y0"
+    # A unit whose selected events are a prefix of its key's (they start at the key's first
+    # event: the FUW starts at or before it, and nothing is cut at the OW start) has the
+    # key-level running minimum and previous values: no window function needed.
+    key_level = (
+        flags.from_first_event
+        and (flags.into or ow_is_fuw)
+        and not (flags.same_medication and flags.within)
+    )
     optional = "".join(
         column
         for column, wanted in (
             ("e.dose, ", flags.dosage_change),
             ("e.run, ", flags.same_medication and flags.within),
             ("e.cls, e.ncls, ", next_class),
+            (f"{y}min AS ymin, ", key_level and flags.within),
+            ("e.dprev AS pd, e.durprev AS pdur, ", key_level and previous),
+            ("e.clsprev AS pcls, ", key_level and previous and next_class),
+            (f"{y}prev AS py, {y}pmin AS pmin, ", key_level and previous and flags.within),
+            ("e.doseprev AS pdose, ", key_level and previous and flags.dosage_change),
         )
         if wanted
     )
@@ -304,6 +350,20 @@ def add_gaps(
     run = ", run" if flags.same_medication and flags.within else ""
     win = f"PARTITION BY key, uid{run} ORDER BY seq"
     lags = ""
+    if key_level:
+        dose = " / dose" if flags.dosage_change else ""
+        cin = f"(y - ymin){dose}" if flags.within else "CAST(0 AS DOUBLE)"
+        q.add(f"{prefix}_s1", f"SELECT *, {cin} AS cin FROM {prefix}_ue")
+        pgap = ""
+        if previous:
+            carried = ""
+            if flags.within:
+                carried = " - (py - pmin)" + (" / pdose" if flags.dosage_change else "")
+            pgap = f", GREATEST(0, (d - pd) - pdur{carried}) AS pgap"
+        return q.add(
+            f"{prefix}_g",
+            f"SELECT *, GREATEST(0, iv - dur - cin) AS gap{pgap} FROM {prefix}_s1",
+        )
     if previous:
         # the previous event of the same partition, in the same window pass
         lags = ", LAG(d) OVER (w) AS pd, LAG(dur) OVER (w) AS pdur"
