@@ -124,8 +124,10 @@ class Call:
     next_class: bool = True
     #: whether any query runs the gap engine (CMA1-4 alone do not)
     gaps: bool = True
-    #: whether ``ev`` gets the key-level running columns (``CarryOver.from_first_event``)
+    #: whether ``ev`` gets the key-level running minimum (``CarryOver.from_first_event``)
     key_stats: bool = False
+    #: ... and the key-level previous-event columns (episodes)
+    previous_stats: bool = False
 
     def starts_at_first_event(self) -> bool:
         """Whether every patient's FUW starts at or before the patient's first event.
@@ -168,6 +170,7 @@ class Call:
             runs=self.same_medication or self.groups is not None,
             next_class=self.next_class or self.groups is not None,
             key_stats=self.key_stats and self.groups is None,
+            previous_stats=self.previous_stats,
         )
 
     def run(self, sql: str, extra: Mapping[str, pa.Table] | None = None) -> pl.DataFrame:

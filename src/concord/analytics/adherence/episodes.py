@@ -368,7 +368,7 @@ def cma_per_episode(
     )
     call.dosage_change = consider_dosage_change
     from_first_event = call.starts_at_first_event()
-    call.key_stats = from_first_event
+    call.key_stats = call.previous_stats = from_first_event
     call.patient_windows()
     q = Query(call.engine.dialect)
     final = per_episode_sql(

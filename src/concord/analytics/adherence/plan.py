@@ -205,6 +205,7 @@ def add_sequence_columns(
     runs: bool = True,
     next_class: bool = True,
     key_stats: bool = False,
+    previous_stats: bool = False,
 ) -> pl.DataFrame:
     """Per-key sequence columns the gap engine reads (events sorted by ``key, seq``).
 
@@ -217,9 +218,10 @@ def add_sequence_columns(
 
     With ``key_stats``, the key-level running columns the gap engine reads instead of
     window functions when a unit's events are a prefix of its key's
-    (``CarryOver.from_first_event``): ``<y>min`` (running minimum of ``y``, inclusive),
-    ``<y>pmin`` / ``<y>prev`` (running minimum up to / value of the previous event) for
-    each sum ``y``, and ``dprev``, ``durprev``, ``doseprev``, ``clsprev``.
+    (``CarryOver.from_first_event``): ``<y>min`` (running minimum of ``y``, inclusive) for
+    each sum ``y``; with ``previous_stats`` also ``<y>pmin`` / ``<y>prev`` (running minimum
+    up to / value of the previous event) and ``dprev``, ``durprev``, ``doseprev``,
+    ``clsprev``.
 
     The frame is sorted by key, so "next within the key" is a shift masked at key changes.
     With whole-number durations and doses the running sums are exact 64-bit integer sums
@@ -250,7 +252,9 @@ def add_sequence_columns(
         out = with_next.with_columns(
             expr.cum_sum().shift(1).fill_null(0.0).over(key).alias(name) for name, expr in wanted
         )
-        return _add_key_stats(out, [n for n, _ in wanted], new_key) if key_stats else out
+        if not key_stats:
+            return out
+        return _add_key_stats(out, [n for n, _ in wanted], new_key, previous_stats)
     # exact integer sums; the intermediate columns are materialised (twice as fast as one
     # nested expression)
     steps = with_next.with_columns(expr.cast(pl.Int64).alias(f"__x_{n}") for n, expr in wanted)
@@ -263,12 +267,41 @@ def add_sequence_columns(
         .alias(n)
         for n, _ in wanted
     ).drop(*(f"__{p}_{n}" for n, _ in wanted for p in ("x", "e")))
-    return _add_key_stats(out, [n for n, _ in wanted], new_key) if key_stats else out
+    if not key_stats:
+        return out
+    return _add_key_stats(out, [n for n, _ in wanted], new_key, previous_stats)
 
 
-def _add_key_stats(frame: pl.DataFrame, sums: list[str], new_key: pl.Expr) -> pl.DataFrame:
+def _running_min_per_key(frame: pl.DataFrame, column: str, new_key: pl.Expr) -> pl.Expr:
+    """Running minimum of ``column`` restarted at every key (the frame is sorted by key).
+
+    Whole numbers: one global running minimum of ``value - key_number * B`` (B larger than
+    the value range, so an earlier key never holds the minimum), exact in 64-bit integers
+    and without grouping. Otherwise a per-key running minimum.
+    """
+    values = frame.get_column(column)
+    low, high = values.min(), values.max()
+    n_keys = frame.height  # an upper bound on the number of keys
+    if isinstance(low, float) and isinstance(high, float):
+        span = high - low + 1
+        whole = bool((values == values.floor()).all())
+        if whole and span * (n_keys + 1) + max(abs(low), abs(high)) < 2**62:
+            width = int(span)
+            shift = new_key.cast(pl.Int64).cum_sum() * width
+            shifted = pl.col(column).cast(pl.Int64) - shift
+            return (shifted.cum_min() + shift).cast(pl.Float64)
+    return pl.col(column).cum_min().over("key")
+
+
+def _add_key_stats(
+    frame: pl.DataFrame, sums: list[str], new_key: pl.Expr, previous_stats: bool
+) -> pl.DataFrame:
     """Key-level running minimum and previous-event columns (see add_sequence_columns)."""
-    running = frame.with_columns(pl.col(n).cum_min().over("key").alias(f"{n}min") for n in sums)
+    running = frame.with_columns(
+        _running_min_per_key(frame, n, new_key).alias(f"{n}min") for n in sums
+    )
+    if not previous_stats:
+        return running
     previous = [
         pl.when(new_key).then(None).otherwise(pl.col(c).shift(1)).alias(alias)
         for c, alias in (
