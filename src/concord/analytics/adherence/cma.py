@@ -166,7 +166,9 @@ def compute_cma(
     event_info : bool
         Also return AdhereR's ``getEventInfo()`` table.
     engine : {"duckdb", "spark"} or engine object
-        Where the relational plan runs (identical results).
+        Where the relational plan runs (identical results). Either way the input is
+        validated and sorted in Polars; for data larger than one machine use
+        :func:`~concord.analytics.adherence.compute_cma_distributed` (Spark end to end).
 
     Returns
     -------

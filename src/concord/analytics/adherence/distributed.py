@@ -1,13 +1,13 @@
-"""CMA1-CMA9 on Apache Spark end to end, for event data larger than one machine.
+"""CMAs on Apache Spark end to end, for event data larger than one machine.
 
 :func:`compute_cma` with ``engine="spark"`` validates and sorts the events in Polars on the
-driver and only hands the relational plan to Spark. :func:`compute_cma_distributed` keeps
-everything in Spark: it takes a Spark DataFrame (or a CSV / Parquet path read by Spark),
-validates it, parses the dates, numbers each patient's events, computes the carry-over
+driver and only hands the relational plan to Spark. :func:`compute_cma_distributed`
+(CMA1-CMA9), :func:`cma_per_episode_distributed` and :func:`cma_sliding_window_distributed`
+keep everything in Spark: they take a Spark DataFrame (or a CSV / Parquet path read by
+Spark), validate it, parse the dates, number each patient's events, compute the carry-over
 running sums and the per-patient windows with Spark DataFrame operations and Spark SQL, and
-runs the same CMA query text (:mod:`concord.analytics.adherence.cma_sql`) as the DuckDB
-path. It returns a lazy Spark DataFrame; :meth:`DistributedCMAResult.to_polars` collects a
-small one.
+run the same query text (``cma_sql``, ``episodes``, ``sliding``) as the DuckDB path. They
+return a lazy Spark DataFrame; :meth:`DistributedCMAResult.to_polars` collects a small one.
 
 Row numbers. Errors name 1-based input rows. With ``row_number_colname`` they are that
 column's values. Otherwise row ``i`` is the ``i``-th row in Spark's partition order: rows
