@@ -197,6 +197,18 @@ def test_distributed_spark_reproduces_every_simple_cma_reference_file(
         sliding_window_step_duration=30,
     )
     assert_matches_reference(sliding.to_polars(), "cma9_sliding_90_30.csv")
+    # AdhereR's default format, unpadded ("4/6/2033"), and a compact one ("20330406")
+    dates = pl.col("DATE").str.to_date("%Y-%m-%d")
+    for r_format, text in (
+        ("%m/%d/%Y", pl.format("{}/{}/{}", dates.dt.month(), dates.dt.day(), dates.dt.year())),
+        ("%Y%m%d", dates.dt.strftime("%Y%m%d")),
+    ):
+        frame = med_events().with_columns(text.alias("DATE"))
+        options = {**WITH_DOSE_AND_CLASS, **DEFAULT_WINDOWS, "date_format": r_format}
+        spark = compute_cma_distributed(
+            "CMA9", spark_engine.session.createDataFrame(frame.to_pandas()), **options
+        ).to_polars()
+        assert_matches_reference(spark, "cma9_default.csv")
 
 
 def test_distributed_spark_equals_duckdb_with_every_option(spark_engine: SparkEngine) -> None:
