@@ -66,6 +66,16 @@ def sessions_for(user: User) -> QuerySet[CareSession]:
     return CareSession.objects.filter(episode__in=episodes_for(user))
 
 
+class NotAllowed(PermissionError):
+    """The person may see the record but not change it (answered with 403)."""
+
+
+def require_writer(user: User, what: str = "this") -> None:
+    """Supervisors may read clinical records; only clinicians of the care team write them."""
+    if not can_write_clinical(user):
+        raise NotAllowed(f"Only clinicians of the care team record {what}.")
+
+
 def can_write_clinical(user: User) -> bool:
     """Only clinicians record sessions and patients; supervisors read."""
     return bool(user.is_authenticated and user.is_active and user.role == Role.CLINICIAN)

@@ -23,7 +23,7 @@ from concord.web.alerts.triage import highest_open_priority, signal_changed
 from concord.web.audit.models import Action
 from concord.web.audit.service import Actor, audit
 from concord.web.clinic import access
-from concord.web.clinic.access import NotFound
+from concord.web.clinic.access import NotAllowed, NotFound, require_writer
 from concord.web.clinic.forms import NewEpisodeForm, PatientForm, SessionForm
 from concord.web.clinic.models import (
     CareEpisode,
@@ -41,9 +41,14 @@ class FormInvalid(ValueError):
         super().__init__("invalid input: " + ", ".join(errors))
         self.errors = dict(errors)
 
-
-class NotAllowed(PermissionError):
-    """The person may see the record but not change it (answered with 403)."""
+    @classmethod
+    def from_forms(cls, *forms: Any) -> FormInvalid:
+        """The field-level messages of bound, invalid Django forms, merged."""
+        errors: dict[str, list[str]] = {}
+        for form in forms:
+            for field, messages in form.errors.items():
+                errors.setdefault(field, []).extend(str(m) for m in messages)
+        return cls(errors)
 
 
 @dataclass(frozen=True)
@@ -241,19 +246,6 @@ def get_session(actor: Actor, session_id: object) -> CareSession:
     return session
 
 
-def _require_writer(actor: Actor) -> None:
-    if not access.can_write_clinical(actor.user):
-        raise NotAllowed("Only clinicians of the care team record this.")
-
-
-def _errors(*forms_: Any) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    for form in forms_:
-        for field, messages in form.errors.items():
-            errors.setdefault(field, []).extend(str(m) for m in messages)
-    return errors
-
-
 def create_patient(actor: Actor, data: Mapping[str, Any]) -> Patient:
     """Create a patient together with a first care episode in one of the clinician's teams."""
     if actor.user.role != Role.CLINICIAN:
@@ -262,7 +254,7 @@ def create_patient(actor: Actor, data: Mapping[str, Any]) -> Patient:
     patient_form = PatientForm(data)
     episode_form = NewEpisodeForm(data, teams=teams)
     if not (patient_form.is_valid() & episode_form.is_valid()):
-        raise FormInvalid(_errors(patient_form, episode_form))
+        raise FormInvalid.from_forms(patient_form, episode_form)
     with transaction.atomic():
         patient = patient_form.save(commit=False)
         patient.clinic = episode_form.cleaned_data["team"].clinic
@@ -278,10 +270,10 @@ def create_patient(actor: Actor, data: Mapping[str, Any]) -> Patient:
 
 def create_session(actor: Actor, episode_id: object, data: Mapping[str, Any]) -> CareSession:
     episode = access.get_or_not_found(access.episodes_for(actor.user), episode_id)
-    _require_writer(actor)
+    require_writer(actor.user)
     form = SessionForm(data)
     if not form.is_valid():
-        raise FormInvalid(_errors(form))
+        raise FormInvalid.from_forms(form)
     with transaction.atomic():
         session = form.save(commit=False)
         session.episode = episode
@@ -305,7 +297,7 @@ def update_session(actor: Actor, session_id: object, data: Mapping[str, Any]) ->
     )
     if actor.user.role == Role.OBSERVER:
         raise NotAllowed("Observers rate sessions; they do not record them.")
-    _require_writer(actor)
+    require_writer(actor.user)
     fields = list(SessionForm.Meta.fields)
     snapshot = {field: getattr(session, field) for field in fields}
     merged = {
@@ -318,7 +310,7 @@ def update_session(actor: Actor, session_id: object, data: Mapping[str, Any]) ->
     }
     form = SessionForm(merged, instance=session)
     if not form.is_valid():
-        raise FormInvalid(_errors(form))
+        raise FormInvalid.from_forms(form)
     with transaction.atomic():
         session = form.save()
         changed = [f for f in fields if getattr(session, f) != snapshot[f]]

@@ -192,10 +192,6 @@ def generate_due(now: datetime | None = None) -> dict[str, int]:
     return {"created": len(created), "expired": expired}
 
 
-def _errors(form: Any) -> dict[str, list[str]]:
-    return {field: [str(m) for m in messages] for field, messages in form.errors.items()}
-
-
 def create_plan(actor: Actor, episode_id: object, data: Mapping[str, Any]) -> MeasurementPlan:
     """A clinician of the team adds a plan to an episode; its due administrations follow."""
     episode = clinic_access.get_or_not_found(
@@ -205,7 +201,7 @@ def create_plan(actor: Actor, episode_id: object, data: Mapping[str, Any]) -> Me
         raise NotAllowed("Only clinicians of the care team plan measures.")
     form = PlanForm(data)
     if not form.is_valid():
-        raise FormInvalid(_errors(form))
+        raise FormInvalid.from_forms(form)
     plan = form.save(commit=False)
     plan.episode = episode
     plan.created_by = actor.user

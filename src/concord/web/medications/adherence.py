@@ -40,7 +40,7 @@ from concord.analytics.adherence.dose_timing import (
     DosingRegimen,
     dose_timing_adherence,
 )
-from concord.analytics.adherence.pdc import is_antiretroviral_atc
+from concord.analytics.adherence.pdc import PatientPDC, is_antiretroviral_atc
 from concord.analytics.adherence.plot import (
     WindowValue,
     adherence_plot_svg,
@@ -107,18 +107,6 @@ class Windows:
 
 
 @dataclass(frozen=True)
-class PdcSummary:
-    status: str
-    index_date: date | None
-    period_end: date
-    days_in_period: int | None
-    days_covered: float | None
-    pdc: float | None
-    threshold: float
-    adherent: bool | None
-
-
-@dataclass(frozen=True)
 class ClassAdherence:
     medication_class: str
     medications: tuple[str, ...]
@@ -128,7 +116,7 @@ class ClassAdherence:
     windows: Windows | None
     cma: float | None
     trend: tuple[WindowValue, ...]
-    pdc: PdcSummary | None
+    pdc: PatientPDC | None
     svg: str
 
 
@@ -259,7 +247,7 @@ def class_adherence(
     pdc = (
         None
         if row is None
-        else PdcSummary(
+        else PatientPDC(
             status=row["status"],
             index_date=row["index_date"],
             period_end=row["period_end"],

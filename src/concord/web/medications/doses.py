@@ -17,7 +17,7 @@ from concord.web.alerts.services import signal_changed
 from concord.web.audit.models import Action
 from concord.web.audit.service import Actor, audit
 from concord.web.clinic import access
-from concord.web.clinic.access import NotFound
+from concord.web.clinic.access import NotFound, require_writer
 from concord.web.clinic.models import Patient
 from concord.web.clinic.services import FormInvalid
 from concord.web.medications import rows
@@ -28,7 +28,7 @@ from concord.web.medications.models import (
     MedicationRegimen,
     UploadKind,
 )
-from concord.web.medications.services import STAFF, read_upload_header, require_writer
+from concord.web.medications.services import STAFF, read_upload_header
 
 
 def upload_monitor_csv(
@@ -54,7 +54,7 @@ def upload_monitor_csv(
         ).select_related("episode"),
         regimen_id,
     )
-    require_writer(actor)
+    require_writer(actor.user, "medications")
     now = now or timezone.now()
     table = read_upload_header(content)
     errors = rows.check_mapping(table.header, {"column": column.strip()}, ("column",))

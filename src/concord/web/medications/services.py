@@ -23,9 +23,9 @@ from concord.web.alerts.services import signal_changed
 from concord.web.audit.models import Action
 from concord.web.audit.service import Actor, audit
 from concord.web.clinic import access
-from concord.web.clinic.access import NotFound
+from concord.web.clinic.access import NotFound, require_writer
 from concord.web.clinic.models import Patient
-from concord.web.clinic.services import FormInvalid, NotAllowed
+from concord.web.clinic.services import FormInvalid
 from concord.web.medications import rows
 from concord.web.medications.forms import RegimenForm
 from concord.web.medications.models import (
@@ -47,11 +47,6 @@ def patient_for_staff(actor: Actor, patient_id: object) -> Patient:
     if actor.user.role not in STAFF:
         raise NotFound
     return access.get_or_not_found(access.patients_for(actor.user), patient_id)
-
-
-def require_writer(actor: Actor) -> None:
-    if not access.can_write_clinical(actor.user):
-        raise NotAllowed("Only clinicians of the care team record medications.")
 
 
 def get_regimen(actor: Actor, regimen_id: object) -> MedicationRegimen:
@@ -88,20 +83,16 @@ def regimens_of(actor: Actor, patient: Patient) -> list[MedicationRegimen]:
 # ------------------------------------------------------------------ regimens
 
 
-def _regimen_errors(form: RegimenForm) -> dict[str, list[str]]:
-    return {f: [str(m) for m in messages] for f, messages in form.errors.items()}
-
-
 def create_regimen(
     actor: Actor, episode_id: object, data: Mapping[str, object]
 ) -> MedicationRegimen:
     if actor.user.role not in STAFF:
         raise NotFound
     episode = access.get_or_not_found(access.episodes_for(actor.user), episode_id)
-    require_writer(actor)
+    require_writer(actor.user, "medications")
     form = RegimenForm(data)
     if not form.is_valid():
-        raise FormInvalid(_regimen_errors(form))
+        raise FormInvalid.from_forms(form)
     with transaction.atomic():
         regimen = form.save(commit=False)
         regimen.episode = episode
@@ -127,10 +118,10 @@ def update_regimen(
         MedicationRegimen.objects.filter(episode__in=access.episodes_for(actor.user)),
         regimen_id,
     )
-    require_writer(actor)
+    require_writer(actor.user, "medications")
     form = RegimenForm(data, instance=regimen)
     if not form.is_valid():
-        raise FormInvalid(_regimen_errors(form))
+        raise FormInvalid.from_forms(form)
     with transaction.atomic():
         regimen = form.save()
         audit(
@@ -178,7 +169,7 @@ def upload_dispensing_csv(
     ``daily_dose``, ``medication_name`` (optional) to the file's column names.
     """
     patient = patient_for_staff(actor, patient_id)
-    require_writer(actor)
+    require_writer(actor.user, "medications")
     today = today or timezone.localdate()
     table = read_upload_header(content)
     mapping = {f: (mapping.get(f) or "").strip() for f in rows.DISPENSING_FIELDS}
@@ -239,7 +230,7 @@ def add_dispensing_events(
 ) -> list[DispensingEvent]:
     """Record events given as field → value records (the JSON API), checked like a CSV."""
     patient = patient_for_staff(actor, patient_id)
-    require_writer(actor)
+    require_writer(actor.user, "medications")
     if source not in (DispensingSource.MANUAL, DispensingSource.FHIR):
         raise FormInvalid({"source": ["Use 'manual' or 'fhir'."]})
     if not events:
