@@ -95,6 +95,11 @@ INSTALLED_APPS = [
     "concord.web.measures",
     "concord.web.medications",
     "concord.web.alerts",
+    "concord.web.plans",
+    "concord.web.consent",
+    "concord.web.barriers",
+    "concord.web.decisions",
+    "concord.web.materials",
 ]
 
 MIDDLEWARE = [

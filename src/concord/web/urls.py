@@ -36,4 +36,9 @@ urlpatterns = [
     path("measures/", include("concord.web.measures.urls")),
     path("", include("concord.web.medications.urls")),
     path("", include("concord.web.alerts.urls")),
+    path("", include("concord.web.plans.urls")),
+    path("", include("concord.web.consent.urls")),
+    path("", include("concord.web.barriers.urls")),
+    path("", include("concord.web.decisions.urls")),
+    path("", include("concord.web.materials.urls")),
 ]
