@@ -6,7 +6,6 @@ without an access rule on the view) fails ``test_every_url_is_in_the_matrix``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,23 +14,18 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from concord.web.api.api import api
 
+from .access_tables import API_ANON, ApiTable, PageTable, statuses
 from .conftest import CAST_NAMES, Cast
 from .test_alerts import ALERTS_PAGES
+from .test_barriers import BARRIERS_API, BARRIERS_PAGES
+from .test_consent import CONSENT_API, CONSENT_PAGES
+from .test_decisions import DECISIONS_API, DECISIONS_PAGES
+from .test_materials import MATERIALS_API, MATERIALS_PAGES
 from .test_measures import MEASURES_API, MEASURES_PAGES
-
-ANON_PAGE = 302  # pages send unknown people to sign in
-ALL_404 = dict.fromkeys(CAST_NAMES, 404)
-
-
-def statuses(default: int, anonymous: int = ANON_PAGE, **overrides: int) -> dict[str, int]:
-    table = dict.fromkeys(CAST_NAMES, default)
-    table["anonymous"] = anonymous
-    table.update(overrides)
-    return table
-
+from .test_plans import PLANS_API, PLANS_PAGES
 
 # url name → (arguments from the cast, expected status by person)
-PAGES: dict[str, tuple[Callable[[Cast], dict[str, Any]], dict[str, int]]] = {
+PAGES: PageTable = {
     "home": (lambda c: {}, statuses(302, supporter=200)),
     "healthz": (lambda c: {}, statuses(200, anonymous=200)),
     "accounts:login": (lambda c: {}, statuses(200, anonymous=200)),
@@ -98,6 +92,9 @@ def regimen_a(cast: Cast) -> Any:
 
 PAGES.update(MEASURES_PAGES)  # the measures pages, listed in test_measures.py
 PAGES.update(ALERTS_PAGES)  # the alert pages, listed in test_alerts.py
+# The shared plan (issue 6), each area listed in its own test module.
+for _area_pages in (PLANS_PAGES, CONSENT_PAGES, BARRIERS_PAGES, DECISIONS_PAGES, MATERIALS_PAGES):
+    PAGES.update(_area_pages)
 
 # Admin URLs are generated per model; a sample stands for them, and the coverage test
 # checks that every admin view is wrapped by the administrator-only rule.
@@ -187,12 +184,11 @@ def test_every_admin_view_goes_through_the_administrator_rule() -> None:
 
 # ---------------------------------------------------------------- the API
 
-API_ANON = 401
 STAFF_A = {"clin_a": 200, "colleague_a": 200, "sup_a": 200}
 
 # (method, path template, body) → expected status by person; {p}, {e}, {s} are team A's
 # patient, episode and session.
-API: dict[tuple[str, str], tuple[dict[str, Any] | None, dict[str, int]]] = {
+API: ApiTable = {
     ("GET", "/api/v1/me"): (None, statuses(200, anonymous=API_ANON)),
     ("GET", "/api/v1/patients"): (
         None,
@@ -226,6 +222,8 @@ API: dict[tuple[str, str], tuple[dict[str, Any] | None, dict[str, int]]] = {
 }
 
 API.update(MEASURES_API)  # the measures endpoints, listed in test_measures.py
+for _area_api in (PLANS_API, CONSENT_API, BARRIERS_API, DECISIONS_API, MATERIALS_API):
+    API.update(_area_api)
 
 
 @pytest.mark.django_db

@@ -28,14 +28,8 @@ from concord.web.jobs.models import Job
 from concord.web.measures.models import Administration, AdministrationStatus
 from concord.web.measures.submission import scores_as_json
 
+from .access_tables import statuses
 from .conftest import CAST_NAMES, Cast, make_session
-
-
-def statuses(default: int, anonymous: int = 302, **overrides: int) -> dict[str, int]:
-    table = dict.fromkeys(CAST_NAMES, default)
-    table["anonymous"] = anonymous
-    table.update(overrides)
-    return table
 
 
 def _alert_a(cast: Cast) -> dict[str, Any]:

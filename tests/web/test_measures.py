@@ -31,6 +31,7 @@ from concord.web.measures.models import (
     SignedLink,
 )
 
+from .access_tables import statuses
 from .conftest import CAST_NAMES, Cast, make_session
 
 # ---------------------------------------------------------------- helpers
@@ -104,13 +105,6 @@ def _token_for_matrix(cast: Cast) -> dict[str, Any]:
     return {"token": raw}
 
 
-def _statuses(default: int, anonymous: int = 302, **overrides: int) -> dict[str, int]:
-    table = dict.fromkeys(CAST_NAMES, default)
-    table["anonymous"] = anonymous
-    table.update(overrides)
-    return table
-
-
 STAFF_A = {"clin_a": 200, "colleague_a": 200, "sup_a": 200}
 CLINICIANS_405 = {"clin_a": 405, "colleague_a": 405, "clin_b": 405}
 
@@ -118,20 +112,20 @@ CLINICIANS_405 = {"clin_a": 405, "colleague_a": 405, "clin_b": 405}
 MEASURES_PAGES: dict[str, tuple[Callable[[Cast], dict[str, Any]], dict[str, int]]] = {
     "measures:plan_new": (
         lambda c: {"episode_id": c.episode_a.pk},
-        _statuses(404, clin_a=200, colleague_a=200),
+        statuses(404, clin_a=200, colleague_a=200),
     ),
-    "measures:alliance": (lambda c: {"episode_id": c.episode_a.pk}, _statuses(404, **STAFF_A)),
-    "measures:administration": (_phq9_for_matrix, _statuses(404, patient_a=200, **STAFF_A)),
+    "measures:alliance": (lambda c: {"episode_id": c.episode_a.pk}, statuses(404, **STAFF_A)),
+    "measures:administration": (_phq9_for_matrix, statuses(404, patient_a=200, **STAFF_A)),
     # POST only: clinicians reach the method check (405), everyone else is refused first.
-    "measures:link_new": (_phq9_for_matrix, _statuses(404, **CLINICIANS_405)),
-    "measures:alert_acknowledge": (lambda c: {"alert_id": 1}, _statuses(404, **CLINICIANS_405)),
+    "measures:link_new": (_phq9_for_matrix, statuses(404, **CLINICIANS_405)),
+    "measures:alert_acknowledge": (lambda c: {"alert_id": 1}, statuses(404, **CLINICIANS_405)),
     "measures:to_rate": (
         lambda c: {},
-        _statuses(404, clin_a=200, colleague_a=200, clin_b=200, observer_a=200, observer_b=200),
+        statuses(404, clin_a=200, colleague_a=200, clin_b=200, observer_a=200, observer_b=200),
     ),
-    "measures:agreement": (lambda c: {}, _statuses(404, sup_a=200, sup_b=200)),
+    "measures:agreement": (lambda c: {}, statuses(404, sup_a=200, sup_b=200)),
     # Public: the link itself is the credential (and reading it does not use it up).
-    "measures:signed": (_token_for_matrix, _statuses(200, anonymous=200)),
+    "measures:signed": (_token_for_matrix, statuses(200, anonymous=200)),
 }
 
 
@@ -139,7 +133,7 @@ MEASURES_PAGES: dict[str, tuple[Callable[[Cast], dict[str, Any]], dict[str, int]
 MEASURES_API: dict[tuple[str, str], tuple[dict[str, Any] | None, dict[str, int]]] = {
     ("GET", "/api/v1/episodes/{e}/administrations"): (
         None,
-        _statuses(404, anonymous=401, clin_a=200, colleague_a=200, sup_a=200),
+        statuses(404, anonymous=401, clin_a=200, colleague_a=200, sup_a=200),
     ),
 }
 
@@ -768,7 +762,7 @@ def test_plan_page_creates_a_plan_and_shows_field_errors(cast: Cast) -> None:
 def test_crisis_texts_are_set_by_administrators_only(cast: Cast) -> None:
     url = reverse("admin:measures_cliniccrisistext_changelist")
     observed = {name: client_for(cast, name).get(url).status_code for name in CAST_NAMES}
-    assert observed == _statuses(404, admin=200)
+    assert observed == statuses(404, admin=200)
 
 
 @pytest.mark.django_db

@@ -202,3 +202,28 @@ api.add_router("/", measures_router)
 from concord.web.medications.api import router as medications_router  # noqa: E402 - uses api_roles
 
 api.add_router("/", medications_router)
+
+
+from concord.web.plans.api import router as plans_router  # noqa: E402 - uses api_roles
+
+api.add_router("/", plans_router)
+
+
+from concord.web.consent.api import router as consent_router  # noqa: E402 - uses api_roles
+
+api.add_router("/", consent_router)
+
+
+from concord.web.barriers.api import router as barriers_router  # noqa: E402 - uses api_roles
+
+api.add_router("/", barriers_router)
+
+
+from concord.web.decisions.api import router as decisions_router  # noqa: E402 - uses api_roles
+
+api.add_router("/", decisions_router)
+
+
+from concord.web.materials.api import router as materials_router  # noqa: E402 - uses api_roles
+
+api.add_router("/", materials_router)

@@ -33,8 +33,13 @@ from concord.web.clinic.models import (
     TeamMembership,
 )
 from concord.web.demo.alerts import build_demo_alerts
+from concord.web.demo.barriers import build_demo_barriers
+from concord.web.demo.consent import build_demo_consent
+from concord.web.demo.decisions import build_demo_decisions
+from concord.web.demo.materials import build_demo_materials
 from concord.web.demo.measures import build_demo_measures
 from concord.web.demo.medications import build_demo_medications
+from concord.web.demo.plans import build_demo_plans
 
 DEMO_PASSWORD = "concord-demo"  # noqa: S105 - demo mode on SQLite only, refused elsewhere
 SEED = 20261121
@@ -436,6 +441,11 @@ def build_demo_clinic(today: date | None = None, *, check_mode: bool = True) -> 
         for session in observed:
             ObserverAssignment.objects.create(session=session, observer=users["ivan.petrov"])
         build_demo_measures(today, users, SEED)
+        build_demo_plans(today, users, SEED)
+        build_demo_consent(today, users, SEED)
+        build_demo_barriers(today, users, SEED)
+        build_demo_decisions(today, users, SEED)
+        build_demo_materials(today, users, SEED)
         build_demo_alerts(today)  # after every other demo row: the alerts come from them
         append(
             [

@@ -1,0 +1,16 @@
+"""Synthetic education materials and after-visit summaries for the demo clinic.
+
+Deterministic: a fixed seed, relative to ``today``.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from concord.web.accounts.models import User
+
+
+def build_demo_materials(today: date, users: dict[str, User], seed: int) -> None:
+    """Add the demo clinic's education materials and after-visit summaries."""
+    random.Random(seed)
