@@ -25,11 +25,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.utils import timezone
-
 from concord.analytics.instruments import get_instrument, score_response
 from concord.web.alerts.signals import RecomputeResult, recompute_all
 from concord.web.clinic.models import CareEpisode, CareSession, EpisodeStatus, SessionStatus
+from concord.web.demo.clock import demo_now
 from concord.web.measures.models import (
     Administration,
     AdministrationStatus,
@@ -186,7 +185,7 @@ def _second_outcome(episode: CareEpisode, now: datetime) -> None:
 
 def build_demo_alerts(today: date) -> RecomputeResult:
     """Shape a few patients' latest data (module docstring), then compute every alert."""
-    now = timezone.now()
+    now = demo_now(today)
     mood = list(
         CareEpisode.objects.filter(team__name=MOOD_TEAM, status=EpisodeStatus.ACTIVE)
         .filter(administrations__instrument_code="phq9")

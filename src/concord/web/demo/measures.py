@@ -14,11 +14,10 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 
-from django.utils import timezone
-
 from concord.analytics.instruments import get_instrument, score_response
 from concord.web.accounts.models import Role, User
 from concord.web.clinic.models import CareEpisode, ObserverAssignment
+from concord.web.demo.clock import demo_now
 from concord.web.measures.models import (
     Administration,
     AdministrationStatus,
@@ -96,7 +95,7 @@ def _complete(
 def build_demo_measures(today: date, users: dict[str, User], seed: int) -> int:
     """Create plans and ratings for the demo clinic; return the number of administrations."""
     rng = random.Random(seed + 9)
-    now = timezone.now()
+    now = demo_now(today)
     first_observer = users["ivan.petrov"]
     second_observer = users.get(SECOND_OBSERVER[0]) or _second_observer(first_observer)
     for assignment in ObserverAssignment.objects.filter(observer=first_observer):
