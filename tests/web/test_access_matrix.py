@@ -28,6 +28,8 @@ from .test_plans import PLANS_API, PLANS_PAGES
 PAGES: PageTable = {
     "home": (lambda c: {}, statuses(302, supporter=200)),
     "healthz": (lambda c: {}, statuses(200, anonymous=200)),
+    # Django's language switcher: a POST sets the cookie; a GET only redirects back.
+    "set_language": (lambda c: {}, statuses(302, anonymous=302)),
     "accounts:login": (lambda c: {}, statuses(200, anonymous=200)),
     "accounts:logout": (lambda c: {}, statuses(405, anonymous=405)),  # POST only
     "accounts:two_factor": (lambda c: {}, statuses(200)),

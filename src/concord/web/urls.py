@@ -3,6 +3,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.i18n import set_language
 
 from concord.web.access_rules import public
 from concord.web.api.api import api
@@ -25,7 +26,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+# The language switcher in every page's header posts here (it sets the language cookie).
+set_language_view = public(set_language)
+
 urlpatterns = [
+    path("i18n/setlang/", set_language_view, name="set_language"),
     path("", clinic_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("concord.web.accounts.urls")),

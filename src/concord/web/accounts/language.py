@@ -1,0 +1,54 @@
+"""The language a page is shown in.
+
+Order: the language the person chose with the language switcher (Django's language cookie,
+set by ``/i18n/setlang/``) → for a patient, the preferred language in their record → the
+browser's ``Accept-Language`` → English. Only languages in ``settings.LANGUAGES`` are used;
+a patient whose preferred language has no translation sees the browser's choice or English
+(their preferred language still decides crisis text, interpreters and material versions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+SUPPORTED = frozenset(code for code, _name in settings.LANGUAGES)
+
+
+def patient_language(request: HttpRequest) -> str | None:
+    """The signed-in patient's preferred language when Concord is translated into it."""
+    user = request.user
+    if not user.is_authenticated or getattr(user, "role", None) != "patient":
+        return None
+    from concord.web.clinic.models import Patient
+
+    code = Patient.objects.filter(account=user).values_list("preferred_language", flat=True).first()
+    if not code:
+        return None
+    code = code.lower()
+    if code in SUPPORTED:
+        return code
+    base = code.split("-")[0]
+    return base if base in SUPPORTED else None
+
+
+class PatientLanguageMiddleware:
+    """Shows a patient's pages in their preferred language unless they chose another.
+
+    Runs after authentication; Django's LocaleMiddleware has already applied the cookie and
+    ``Accept-Language`` and sets ``Content-Language`` from whatever is active at the end.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            code = patient_language(request)
+            if code:
+                translation.activate(code)
+                request.LANGUAGE_CODE = code
+        return self.get_response(request)
