@@ -453,3 +453,58 @@ def test_api_lists_consents_with_history_and_records_decisions(cast: Cast) -> No
     assert [(s["name"], s["status"], s["scopes"]) for s in supporters_listed] == [
         ("Sam Supporter", "active", [])
     ]
+
+
+# ---------------------------------------------------------------- the demo clinic
+
+DEMO_TODAY = date(2026, 11, 21)
+
+
+@pytest.mark.django_db
+def test_demo_consents_and_supporters() -> None:
+    from concord.web.accounts.models import User
+    from concord.web.clinic.models import Patient
+    from concord.web.consent import access
+    from concord.web.consent.models import SupporterInvitation, SupporterLink
+    from concord.web.demo.build import build_demo_clinic, demo_people
+
+    build_demo_clinic(DEMO_TODAY, check_mode=False)
+    patients = list(Patient.objects.all())
+    states = {
+        p.pk: records.states_of(p, DEMO_TODAY, links=p.supporter_links.all(), all_channels=False)
+        for p in patients
+    }
+    treatment = [next(s for s in states[p.pk] if s.kind == "treatment") for p in patients]
+    assert all(s.in_force for s in treatment)  # every demo patient consented to treatment
+    by_status = {s.status for s in treatment}
+    assert {"in_force", "overdue"} <= by_status
+    due_or_overdue = [s for ss in states.values() for s in ss if s.needs_reconfirmation]
+    assert len(due_or_overdue) >= 5
+    # Channels: every usable channel is preferred and consented; some withdrew SMS.
+    for patient in patients:
+        assert usable_channels(patient) == patient.channels
+    assert ConsentRecord.objects.filter(kind="channel", topic="sms", decision="withdrawn").exists()
+    research = set(ConsentRecord.objects.filter(kind="research").values_list("decision", flat=True))
+    assert research == {"granted", "declined"}
+
+    jo = User.objects.get(username="supporter1")
+    amara = Patient.objects.get(account__username="patient1")
+    (link,) = access.active_links_for(jo)
+    assert link.patient == amara and link.relationship == "partner"
+    assert access.current_scopes(link) == {
+        "appointments",
+        "reminders",
+        "adherence_summary",
+        "observations",
+    }
+    assert link.observations.count() == 4
+    research_1 = next(s for s in states[amara.pk] if s.kind == "research")
+    assert research_1.status == "due" and research_1.reconfirm_by == date(2026, 12, 11)
+    pending = SupporterLink.objects.get(patient=amara, supporter__isnull=True)
+    assert pending.status == "pending"
+    assert SupporterInvitation.objects.get(link=pending).is_usable(at(DEMO_TODAY, 12))
+    former = SupporterLink.objects.get(patient__account__username="patient2")
+    assert former.status == "ended" and former.supporter == jo
+    assert access.current_scopes(former) == frozenset()
+    description = {p.username: p.description for p in demo_people()}["supporter1"]
+    assert "supports patient1" in description and "patient2 stopped sharing" in description
