@@ -57,7 +57,13 @@ class StaffDecisionForm(forms.Form):
         choices=[(m.value, m.label) for m in STAFF_METHODS],
     )
     information_version = forms.CharField(
-        label=_("Information given (wording or version)"), required=False, max_length=120
+        label=_("Information given (wording or version)"),
+        required=False,
+        max_length=120,
+        help_text=_(
+            "For example the leaflet and its version. Leave empty for Concord's current "
+            "wording of this consent."
+        ),
     )
     reconfirm_months = forms.IntegerField(
         label=_("Re-confirm after (months)"),
@@ -176,7 +182,9 @@ class SupporterAccountForm(forms.Form):
     """The invited person creates their supporter account (the project's password rules)."""
 
     first_name = forms.CharField(label=_("Your first name"), max_length=150)
-    last_name = forms.CharField(label=_("Your last name"), max_length=150, required=False)
+    last_name = forms.CharField(
+        label=_("Your last name (optional)"), max_length=150, required=False
+    )
     username = forms.CharField(
         label=_("Choose a user name"),
         max_length=150,

@@ -215,6 +215,9 @@ class PatientConsents:
     def of_kind(self, kind: str) -> list[ConsentState]:
         return [s for s in self.states if s.kind == kind]
 
+    def of_link(self, link: SupporterLink) -> list[ConsentState]:
+        return [s for s in self.states if s.link is not None and s.link.pk == link.pk]
+
     @property
     def treatment_and_research(self) -> list[ConsentState]:
         return [s for s in self.states if s.kind in (ConsentKind.TREATMENT, ConsentKind.RESEARCH)]
@@ -224,16 +227,25 @@ class PatientConsents:
         return self.of_kind(ConsentKind.CHANNEL)
 
     @property
-    def by_link(self) -> list[tuple[SupporterLink, list[ConsentState]]]:
+    def by_link(self) -> list[LinkConsents]:
         """Each supporter link with its scope consents, in the order of the states."""
-        grouped: dict[int, tuple[SupporterLink, list[ConsentState]]] = {}
+        grouped: dict[int, LinkConsents] = {}
         for state in self.states:
             if state.link is not None:
-                grouped.setdefault(state.link.pk, (state.link, []))[1].append(state)
+                grouped.setdefault(state.link.pk, LinkConsents(state.link, [])).states.append(
+                    state
+                )
         return list(grouped.values())
 
-    def of_link(self, link: SupporterLink) -> list[ConsentState]:
-        return [s for s in self.states if s.link is not None and s.link.pk == link.pk]
+
+@dataclass(frozen=True)
+class LinkConsents:
+    link: SupporterLink
+    states: list[ConsentState]
+
+    @property
+    def granted(self) -> list[ConsentState]:
+        return [s for s in self.states if s.in_force]
 
 
 def _today(now: datetime | None) -> date:

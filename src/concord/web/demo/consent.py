@@ -206,7 +206,7 @@ def _supporters(rng: random.Random, today: date, now: datetime, users: dict[str,
     )
     notes = [
         "",
-        "Forgot the evening dose twice after late shifts.",
+        "Missed a couple of doses after late shifts.",
         "",
         "Took them every morning with breakfast.",
     ]

@@ -125,6 +125,12 @@ def scope_information(code: str) -> str:
 
 
 @register.simple_tag
+def consent_information(kind: str, topic: str = "") -> str:
+    """The current information given for a consent (all channels share one wording)."""
+    return str(information_for(kind, topic).text)
+
+
+@register.simple_tag
 def scope_choices() -> list[tuple[str, str, str]]:
     """(code, label, what it shows) for every scope, in order."""
     return [(s.value, str(s.label), scope_information(s.value)) for s in Scope]
