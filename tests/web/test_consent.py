@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -508,3 +509,38 @@ def test_demo_consents_and_supporters() -> None:
     assert access.current_scopes(former) == frozenset()
     description = {p.username: p.description for p in demo_people()}["supporter1"]
     assert "supports patient1" in description and "patient2 stopped sharing" in description
+
+
+def test_the_guide_documents_every_period_scope_and_audit_type() -> None:
+    from pathlib import Path
+
+    from concord.web.consent.models import Scope
+    from concord.web.consent.policy import RECONFIRM_MONTHS
+
+    guide = (Path(__file__).parents[2] / "docs" / "consent.md").read_text(encoding="utf-8")
+    rows = {"treatment": "treatment", "supporter": "supporter scope"}
+    for kind, months in RECONFIRM_MONTHS.items():
+        assert f"| {rows.get(kind, kind)} | {months} months |" in guide, kind
+    for scope in Scope.values:
+        assert f"| `{scope}` |" in guide, scope
+    audited = set(re.findall(r'audit\(\s*\w+,\s*Action\.\w+,\s*"(\w+)"', _consent_sources()))
+    assert audited == {
+        "consent_record",
+        "supporter_link",
+        "supporter_invitation",
+        "supporter_view",
+        "supporter_observation",
+        "supporter_access_history",
+    }
+    for object_type in audited:
+        assert f"`{object_type}`" in guide.split("## Audit object types")[1], object_type
+
+
+def _consent_sources() -> str:
+    from pathlib import Path
+
+    import concord.web.consent as package
+
+    return "\n".join(
+        p.read_text(encoding="utf-8") for p in Path(package.__file__).parent.glob("*.py")
+    )

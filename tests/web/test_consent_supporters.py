@@ -674,3 +674,31 @@ def test_observations_are_checked_and_shown_beside_the_patients_own_answers(cast
     assert "Supporter reported" in html and "Most of them" in html and "Missed Sunday." in html
     with pytest.raises(NotFound):
         observations.observations_for_staff(web(cast, "clin_b"), cast.patient_a)
+
+
+@pytest.mark.django_db
+def test_a_clinician_withdraws_one_scope_on_the_patients_request(cast: Cast) -> None:
+    grant(cast, "appointments")
+    supporter = client_for(cast, "supporter")
+    assert supporter.get(page_url(cast)).status_code == 200
+    key = f"supporter:{cast.supporter_link.pk}:appointments"
+    recorded = client_for(cast, "clin_a").post(
+        reverse("consent:consent_record", kwargs={"patient_id": cast.patient_a.pk}),
+        {"consent": key, "decision": "withdrawn", "method": "phone", "note": "Rang to stop it."},
+    )
+    assert recorded.status_code == 302
+    assert supporter.get(page_url(cast)).status_code == 404
+    latest = ConsentRecord.objects.order_by("-pk").first()
+    assert latest is not None
+    assert (latest.decision, latest.method, latest.recorded_by.username) == (
+        "withdrawn",
+        "phone",
+        "clin_a",
+    )
+    # Sharing again is the patient's own act: the clinician cannot grant it back.
+    refused = client_for(cast, "clin_a").post(
+        reverse("consent:consent_record", kwargs={"patient_id": cast.patient_a.pk}),
+        {"consent": key, "decision": "granted", "method": "phone"},
+    )
+    assert refused.status_code == 400
+    assert supporter.get(page_url(cast)).status_code == 404

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from concord.web.accounts.models import Role
 from concord.web.audit.models import Action
@@ -232,9 +233,7 @@ class PatientConsents:
         grouped: dict[int, LinkConsents] = {}
         for state in self.states:
             if state.link is not None:
-                grouped.setdefault(state.link.pk, LinkConsents(state.link, [])).states.append(
-                    state
-                )
+                grouped.setdefault(state.link.pk, LinkConsents(state.link, [])).states.append(state)
         return list(grouped.values())
 
 
@@ -470,7 +469,7 @@ def record_for_patient(
 
 
 PORTAL_REFUSALS = {
-    ConsentKind.TREATMENT: _(
+    ConsentKind.TREATMENT: gettext_lazy(
         "To start, change or stop your treatment, please talk to your care team."
     ),
 }

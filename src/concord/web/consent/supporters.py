@@ -54,6 +54,8 @@ from concord.web.consent.records import (
 
 INVITATION_LIFETIME = timedelta(days=7)
 INVITATION_PREFIX = "sup_"
+# Stored with each scope withdrawn by ending a link: data, so not translated when written.
+LINK_ENDED_NOTE = "The supporter link was ended."
 
 
 def _digest(raw: str) -> str:
@@ -286,7 +288,7 @@ def _end(
             link=link,
             decision=Decision.WITHDRAWN,
             method=method,
-            note=_("The supporter link was ended."),
+            note=LINK_ENDED_NOTE,
             now=now,
         )
         withdrawn.append(scope)

@@ -39,7 +39,7 @@ from concord.web.consent.models import (
     TookMedicines,
 )
 from concord.web.consent.policy import INFORMATION, RECONFIRM_MONTHS, reconfirm_date
-from concord.web.consent.supporters import INVITATION_LIFETIME
+from concord.web.consent.supporters import INVITATION_LIFETIME, LINK_ENDED_NOTE
 from concord.web.demo.clock import demo_now
 
 SEED_OFFSET = 11
@@ -294,7 +294,7 @@ def _supporters(rng: random.Random, today: date, now: datetime, users: dict[str,
         Method.PORTAL,
         topic=Scope.APPOINTMENTS,
         link=former,
-        note="The supporter link was ended.",
+        note=LINK_ENDED_NOTE,
     )
 
 
