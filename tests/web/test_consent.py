@@ -20,6 +20,7 @@ from concord.web.consent import records, supporters
 from concord.web.consent.channels import usable_channels
 from concord.web.consent.models import ConsentRecord, HistoryIsAppendOnly, SupporterObservation
 from concord.web.consent.policy import reconfirm_date
+from concord.web.consent.states import states_of
 
 from .access_tables import API_ANON, ApiTable, PageTable, statuses
 from .conftest import Cast
@@ -472,7 +473,7 @@ def test_demo_consents_and_supporters() -> None:
     build_demo_clinic(DEMO_TODAY, check_mode=False)
     patients = list(Patient.objects.all())
     states = {
-        p.pk: records.states_of(p, DEMO_TODAY, links=p.supporter_links.all(), all_channels=False)
+        p.pk: states_of(p, DEMO_TODAY, links=p.supporter_links.all(), all_channels=False)
         for p in patients
     }
     treatment = [next(s for s in states[p.pk] if s.kind == "treatment") for p in patients]

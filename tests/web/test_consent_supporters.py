@@ -20,7 +20,7 @@ from concord.web.audit.models import AuditEvent
 from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotFound
 from concord.web.clinic.services import FormInvalid, NotAllowed
-from concord.web.consent import access, observations, shared, supporters
+from concord.web.consent import access, invitations, observations, shared, supporters
 from concord.web.consent.models import (
     ConsentRecord,
     Scope,
@@ -468,7 +468,7 @@ def test_invitation_creates_a_supporter_account_once(cast: Cast) -> None:
 def test_unknown_expired_used_and_replaced_links_all_look_the_same(cast: Cast) -> None:
     _old, expired = invite(cast, now=timezone.now() - timedelta(days=8))
     _used_link, used = invite(cast, name="patient_b")
-    supporters.accept_with_new_account(used, ACCOUNT)
+    invitations.accept_with_new_account(used, ACCOUNT)
     pending, replaced = invite(cast, name="patient_a")
     supporters.new_invitation(web(cast, "patient_a"), pending.pk)
     tokens = {
@@ -561,7 +561,7 @@ def test_scopes_of_a_pending_link_show_nothing_until_accepted(cast: Cast) -> Non
         .filter(pk=cast.patient_b.pk)
         .exists()
     )
-    supporters.accept_as_supporter(web(cast, "supporter"), token)
+    invitations.accept_as_supporter(web(cast, "supporter"), token)
     assert (
         access.patients_for_scope(cast.users["supporter"], "appointments")
         .filter(pk=cast.patient_b.pk)

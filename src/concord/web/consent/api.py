@@ -20,7 +20,7 @@ from concord.web.audit.models import Channel
 from concord.web.audit.service import Actor
 from concord.web.consent import records, supporters
 from concord.web.consent.models import ConsentRecord
-from concord.web.consent.records import ConsentState
+from concord.web.consent.states import ConsentState
 
 router = Router(tags=["consent"])
 STAFF = (Role.CLINICIAN, Role.SUPERVISOR)

@@ -16,7 +16,7 @@ from concord.web.accounts.models import Role
 from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotFound
 from concord.web.clinic.services import FormInvalid
-from concord.web.consent import history, records, supporters
+from concord.web.consent import history, invitations, records, supporters
 from concord.web.consent.forms import InviteForm, ScopesForm
 from concord.web.consent.models import ConsentKind, Decision
 
@@ -75,7 +75,7 @@ def _invitation_page(request: HttpRequest, name: str, raw: str, status: int = 20
     response = render(
         request,
         "consent/invitation_made.html",
-        {"name": name, "url": url, "days": supporters.INVITATION_LIFETIME.days},
+        {"name": name, "url": url, "days": invitations.INVITATION_LIFETIME.days},
         status=status,
     )
     response["Cache-Control"] = "no-store"  # the token is shown once

@@ -19,7 +19,7 @@ from concord.web.accounts.models import Role
 from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotFound
 from concord.web.clinic.services import FormInvalid
-from concord.web.consent import shared, supporters
+from concord.web.consent import invitations, shared
 from concord.web.consent.forms import ObservationForm, SupporterAccountForm
 
 
@@ -72,7 +72,7 @@ def observation_new(request: HttpRequest, link_id: int) -> HttpResponse:
 
 
 def _join_page(
-    request: HttpRequest, preview: supporters.InvitationPreview, **extra: Any
+    request: HttpRequest, preview: invitations.InvitationPreview, **extra: Any
 ) -> HttpResponse:
     status = extra.pop("status", 200)
     return render(request, "consent/join.html", {"preview": preview, **extra}, status=status)
@@ -90,16 +90,18 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "consent/join_signed_in.html", status=404)
     source = request.META.get("REMOTE_ADDR", "") or ""
     actor = (
-        Actor.from_request(request) if user.is_authenticated else supporters.anonymous_actor(source)
+        Actor.from_request(request)
+        if user.is_authenticated
+        else invitations.anonymous_actor(source)
     )
     try:
-        preview = supporters.read_invitation(actor, token)
+        preview = invitations.read_invitation(actor, token)
     except NotFound:
         return render(request, "consent/join_invalid.html", status=404)
     if user.is_authenticated:
         if request.method == "POST":
             try:
-                link = supporters.accept_as_supporter(actor, token)
+                link = invitations.accept_as_supporter(actor, token)
             except NotFound:
                 return render(request, "consent/join_invalid.html", status=404)
             except FormInvalid as invalid:
@@ -113,7 +115,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     form = SupporterAccountForm(request.POST or None)
     if request.method == "POST":
         try:
-            new_user = supporters.accept_with_new_account(token, request.POST, source=source)
+            new_user = invitations.accept_with_new_account(token, request.POST, source=source)
         except NotFound:
             return render(request, "consent/join_invalid.html", status=404)
         except FormInvalid:

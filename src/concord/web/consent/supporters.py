@@ -1,28 +1,24 @@
-"""Supporter links: the patient invites, the supporter accepts, the patient changes what is
-shared or ends the link; a clinician may end it on the patient's request.
+"""Supporter links: the patient invites (the invitation itself:
+:mod:`concord.web.consent.invitations`), changes what is shared or ends the link; a clinician
+may end it on the patient's request.
 
-Invitations are single-use, expiring signed links: only the SHA-256 of the token is stored
-(like ``accounts.ApiToken`` and ``measures.SignedLink``); unknown, expired, used and
-cancelled tokens are indistinguishable (:class:`NotFound`). Scope changes are consent
-records (:func:`concord.web.consent.records.write_decision`); ending a link withdraws every
-scope still granted, in the same transaction, so the history says when access ended.
+Scope changes are consent records (:func:`concord.web.consent.records.write_decision`);
+ending a link withdraws every scope still granted, in the same transaction, so the history
+says when access ended.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, cast
+from datetime import datetime
+from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from concord.web.accounts.models import Role, User
+from concord.web.accounts.models import Role
 from concord.web.audit.models import Action
 from concord.web.audit.service import Actor, audit
 from concord.web.clinic.access import NotFound, require_writer
@@ -33,8 +29,8 @@ from concord.web.consent.forms import (
     EndLinkForm,
     InviteForm,
     ScopesForm,
-    SupporterAccountForm,
 )
+from concord.web.consent.invitations import issue_invitation
 from concord.web.consent.models import (
     ConsentKind,
     ConsentRecord,
@@ -52,14 +48,8 @@ from concord.web.consent.records import (
     write_decision,
 )
 
-INVITATION_LIFETIME = timedelta(days=7)
-INVITATION_PREFIX = "sup_"
 # Stored with each scope withdrawn by ending a link: data, so not translated when written.
 LINK_ENDED_NOTE = "The supporter link was ended."
-
-
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -135,18 +125,6 @@ def my_link(actor: Actor, link_id: object) -> LinkSummary:
     return _summaries([link])[0]
 
 
-def _issue_invitation(link: SupporterLink, now: datetime) -> tuple[SupporterInvitation, str]:
-    """A fresh invitation for a pending link; earlier usable ones are cancelled."""
-    SupporterInvitation.objects.filter(
-        link=link, used_at__isnull=True, cancelled_at__isnull=True
-    ).update(cancelled_at=now)
-    raw = INVITATION_PREFIX + secrets.token_urlsafe(32)
-    invitation = SupporterInvitation.objects.create(
-        link=link, digest=_digest(raw), created_at=now, expires_at=now + INVITATION_LIFETIME
-    )
-    return invitation, raw
-
-
 def invite(
     actor: Actor, data: Mapping[str, Any], *, now: datetime | None = None
 ) -> tuple[SupporterLink, str]:
@@ -178,7 +156,7 @@ def invite(
                 method=Method.PORTAL,
                 now=now,
             )
-        invitation, raw = _issue_invitation(link, now)
+        invitation, raw = issue_invitation(link, now)
         audit(
             actor,
             Action.CREATE,
@@ -213,7 +191,7 @@ def new_invitation(
             raise FormInvalid(
                 {"link": [_("Only someone who has not accepted yet needs a new link.")]}
             )
-        invitation, raw = _issue_invitation(link, now)
+        invitation, raw = issue_invitation(link, now)
         audit(
             actor,
             Action.CREATE,
@@ -394,115 +372,3 @@ def end_link_by_staff(
             note=form.cleaned_data["note"].strip(),
             now=now,
         )
-
-
-# ------------------------------------------------------------------ the invited person
-
-
-def anonymous_actor(source: str = "") -> Actor:
-    """Someone holding an invitation link, not signed in."""
-    return Actor(user=cast(User, AnonymousUser()), channel="web", source=source)
-
-
-def resolve_invitation(raw: str, now: datetime | None = None) -> SupporterInvitation:
-    """The usable invitation with this token, else NotFound (no hint why)."""
-    if not raw.startswith(INVITATION_PREFIX) or len(raw) > 100:
-        raise NotFound
-    invitation = (
-        SupporterInvitation.objects.select_related("link__patient")
-        .filter(digest=_digest(raw))
-        .first()
-    )
-    if invitation is None or not invitation.is_usable(now) or invitation.link.status != "pending":
-        raise NotFound
-    return invitation
-
-
-@dataclass(frozen=True)
-class InvitationPreview:
-    invitation: SupporterInvitation
-    patient_first_name: str
-    scopes: tuple[str, ...]
-
-    @property
-    def scope_labels(self) -> list[str]:
-        return [str(Scope(s).label) for s in self.scopes]
-
-
-def read_invitation(actor: Actor, raw: str) -> InvitationPreview:
-    """What the invited person sees before accepting: who invites them and what is shared."""
-    if actor.user.is_authenticated and actor.user.role != Role.SUPPORTER:
-        raise NotFound
-    invitation = resolve_invitation(raw)
-    link = invitation.link
-    granted = current_scopes(link)
-    audit(
-        actor,
-        Action.READ,
-        "supporter_invitation",
-        invitation.pk,
-        [link.patient_id],
-        {"supporter_link_id": link.pk},
-    )
-    return InvitationPreview(
-        invitation, link.patient.given_name, tuple(s for s in Scope.values if s in granted)
-    )
-
-
-def _accept(actor: Actor, raw: str, user: User, now: datetime) -> SupporterLink:
-    """Use the invitation (once: a conditional UPDATE decides a double submit) and link the
-    supporter. Call inside a transaction."""
-    invitation = resolve_invitation(raw, now)
-    used = SupporterInvitation.objects.filter(
-        pk=invitation.pk, used_at__isnull=True, cancelled_at__isnull=True
-    ).update(used_at=now)
-    if used != 1:
-        raise NotFound
-    link = SupporterLink.objects.select_for_update().get(pk=invitation.link_id)
-    if SupporterLink.objects.filter(
-        patient_id=link.patient_id, supporter=user, ended_at__isnull=True
-    ).exists():
-        raise FormInvalid({"__all__": [_("You already support this person.")]})
-    link.supporter, link.accepted_at = user, now
-    link.save(update_fields=["supporter", "accepted_at"])
-    audit(
-        actor,
-        Action.UPDATE,
-        "supporter_link",
-        link.pk,
-        [link.patient_id],
-        {"accepted": True, "invitation_id": invitation.pk},
-    )
-    return link
-
-
-def accept_with_new_account(
-    raw: str, data: Mapping[str, Any], *, source: str = "", now: datetime | None = None
-) -> User:
-    """The invited person creates a supporter account and accepts, in one transaction."""
-    resolve_invitation(raw, now)
-    form = SupporterAccountForm(data)
-    if not form.is_valid():
-        raise FormInvalid.from_forms(form)
-    now = now or timezone.now()
-    values = form.cleaned_data
-    with transaction.atomic():
-        user = User(
-            username=values["username"],
-            first_name=values["first_name"].strip(),
-            last_name=values["last_name"].strip(),
-            role=Role.SUPPORTER,
-        )
-        user.set_password(values["password1"])
-        user.save()
-        _accept(Actor(user, "web", source), raw, user, now)
-    return user
-
-
-def accept_as_supporter(actor: Actor, raw: str, *, now: datetime | None = None) -> SupporterLink:
-    """A signed-in supporter accepts another invitation."""
-    if actor.user.role != Role.SUPPORTER:
-        raise NotFound
-    now = now or timezone.now()
-    with transaction.atomic():
-        return _accept(actor, raw, actor.user, now)

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from concord.web.accounts.models import User
 from concord.web.clinic.models import CareEpisode, Channel, Patient
+from concord.web.consent.invitations import INVITATION_LIFETIME
 from concord.web.consent.models import (
     ConsentKind,
     ConsentRecord,
@@ -39,7 +40,7 @@ from concord.web.consent.models import (
     TookMedicines,
 )
 from concord.web.consent.policy import INFORMATION, RECONFIRM_MONTHS, reconfirm_date
-from concord.web.consent.supporters import INVITATION_LIFETIME, LINK_ENDED_NOTE
+from concord.web.consent.supporters import LINK_ENDED_NOTE
 from concord.web.demo.clock import demo_now
 
 SEED_OFFSET = 11
