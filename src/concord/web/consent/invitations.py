@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -146,7 +146,13 @@ def accept_with_new_account(
             role=Role.SUPPORTER,
         )
         user.set_password(values["password1"])
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:  # the same name taken a moment ago, by a simultaneous request
+            raise FormInvalid(
+                {"username": [_("This user name is taken; choose another.")]}
+            ) from None
         _accept(Actor(user, "web", source), raw, user, now)
     return user
 

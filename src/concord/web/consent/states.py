@@ -150,7 +150,8 @@ def states_of(
     """Treatment, research, channels, then each link's scopes, with their histories.
 
     Channels: every channel with ``all_channels`` (the portal offers them all), else the
-    patient's preferred channels and any channel with a record. Links: every scope.
+    patient's preferred channels and any channel with a record. Open links: every scope;
+    ended links: the scopes with records.
     """
     grouped = _grouped(patient)
     keys: list[tuple[str, str, SupporterLink | None]] = [
@@ -162,7 +163,12 @@ def states_of(
         if all_channels or channel in (patient.channels or []) or channel in recorded_channels:
             keys.append((ConsentKind.CHANNEL, channel, None))
     for link in links:
-        keys.extend((ConsentKind.SUPPORTER, scope, link) for scope in Scope.values)
+        keys.extend(
+            (ConsentKind.SUPPORTER, scope, link)
+            for scope in Scope.values
+            # An ended link shows only the scopes it ever had; an open one every scope.
+            if link.ended_at is None or (ConsentKind.SUPPORTER, scope, link.pk) in grouped
+        )
     return [
         ConsentState(
             kind,
