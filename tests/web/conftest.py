@@ -3,8 +3,9 @@
 Team A: clinician ``clin_a`` and colleague ``colleague_a``, supervised by ``sup_a``;
 team B: clinician ``clin_b``, supervised by ``sup_b``. ``patient_a`` (with a portal account)
 is in team A's care, ``patient_b`` in team B's. ``observer_a`` is assigned to one of
-patient A's sessions, ``observer_b`` to none. ``supporter`` supports patient A but has no
-consent yet. ``admin`` administers.
+patient A's sessions, ``observer_b`` to none. ``supporter`` supports patient A (an accepted
+supporter link, ``cast.supporter_link``) but has no consent yet: no scope is granted, so
+every page shows them nothing; tests grant scopes explicitly. ``admin`` administers.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from concord.web.clinic.models import (
     Supervision,
     TeamMembership,
 )
+from concord.web.consent.models import SupporterLink
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Cast:
     session_b: CareSession
     team_a: CareTeam
     team_b: CareTeam
+    supporter_link: SupporterLink
 
     def token(self, name: str) -> str:
         _token, secret = ApiToken.issue(self.users[name], "test")
@@ -129,6 +132,24 @@ def cast(db: None) -> Cast:
     session_a = make_session(episode_a, now - timedelta(days=7), note="Talked about sleep.")
     session_b = make_session(episode_b, now - timedelta(days=7), note="Exercises reviewed.")
     ObserverAssignment.objects.create(session=session_a, observer=users["observer_a"])
+    supporter_link = SupporterLink.objects.create(
+        patient=patient_a,
+        supporter=users["supporter"],
+        name="Sam Supporter",
+        relationship=SupporterLink.Relationship.FRIEND,
+        contact="sam@example.org",
+        invited_by=users["patient_a"],
+        accepted_at=now - timedelta(days=30),
+    )
     return Cast(
-        users, patient_a, patient_b, episode_a, episode_b, session_a, session_b, team_a, team_b
+        users,
+        patient_a,
+        patient_b,
+        episode_a,
+        episode_b,
+        session_a,
+        session_b,
+        team_a,
+        team_b,
+        supporter_link,
     )

@@ -7,7 +7,9 @@ Rules (deny by default):
 * supervisors see what their supervisees see;
 * observers see only the sessions assigned to them (no patient record);
 * patients see only themselves;
-* supporters and administrators see no clinical record (supporter scopes arrive with consent).
+* supporters and administrators see no clinical record here: every function below returns
+  nothing for them. What a supporter may see — only the scopes a patient consented to, never
+  a clinical record — is decided in one place, :mod:`concord.web.consent.access`.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ HOME_BY_ROLE: dict[str, str] = {
     Role.SUPERVISOR: "clinic:caseload",
     Role.OBSERVER: "clinic:observer_sessions",
     Role.PATIENT: "clinic:portal",
+    Role.SUPPORTER: "consent:supporting",
     Role.ADMINISTRATOR: "audit:events",
 }
 

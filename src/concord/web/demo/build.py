@@ -260,7 +260,8 @@ def demo_people() -> list[DemoPerson]:
             "Abara",
             Role.SUPPORTER,
             "",
-            "family supporter (nothing shared until consent)",
+            "supports patient1 (partner): sees appointments, medicine times and how medicines "
+            "are going, and reports weekly observations; patient2 stopped sharing with them",
         )
     )
     return people

@@ -4,7 +4,7 @@
 * clinicians and supervisors see every administration of the episodes they may see;
 * patients see only their own patient-rated administrations;
 * observers see only the observer ratings assigned to them, of sessions assigned to them;
-* supporters see nothing until a consent model says otherwise (see :func:`consent_allows_proxy`);
+* supporters see no measure and complete none (see :func:`consent_allows_proxy`);
 * administrators see no clinical record.
 
 Who may *answer*: the patient their own patient-rated ones; a clinician of the team the
@@ -57,10 +57,12 @@ def alerts_for(user: User) -> QuerySet[SafetyAlert]:
 
 
 def consent_allows_proxy(supporter: User, patient: Patient) -> bool:
-    """Whether a supporter may complete measures for ``patient``.
+    """Whether a supporter may complete measures for ``patient``: never.
 
-    Supporters have no consent model yet, so this refuses everyone (deny by default). When
-    consent by scope arrives, this is the one place that grants proxy completion; the
-    recording path (``proxy=True``, ``submitted_by`` = the supporter) already exists.
+    Proxy completion is deliberately not a consent scope (see docs/consent.md): the
+    patient-rated instruments are validated as self-report, a proxy answer is a different
+    measurement, and completing one would show the supporter the questions and the result —
+    measures are outside everything a supporter may see. The recording path
+    (``proxy=True``, ``submitted_by`` = the supporter) stays refused (deny by default).
     """
     return False

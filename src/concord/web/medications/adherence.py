@@ -344,23 +344,28 @@ def latest_self_report(actor: Actor, patient: Patient) -> SelfReport | None:
     return None
 
 
-def patient_adherence(
-    actor: Actor, patient: Patient, *, today: date | None = None, now: datetime | None = None
-) -> AdherenceOverview:
-    """Everything the patient page shows about medications, for staff who may see it."""
-    patient = services.patient_for_staff(actor, patient.pk)
-    now = now or timezone.now()
-    today = today or timezone.localtime(now).date()
-    regimens = services.regimens_of(actor, patient)
-    events = list(
+def dispensed_up_to(patient: Patient, today: date) -> list[DispensingEvent]:
+    """The patient's dispensing events up to ``today``, oldest first (callers have checked
+    that the person may see them)."""
+    return list(
         DispensingEvent.objects.filter(patient=patient, dispensed_on__lte=today).order_by(
             "dispensed_on", "pk"
         )
     )
+
+
+def adherence_by_class(
+    events: list[DispensingEvent], regimens: list[MedicationRegimen], *, today: date
+) -> tuple[ClassAdherence, ...]:
+    """:func:`class_adherence` for each medication class of ``events``, by class name.
+
+    Also what a consenting patient's supporter sees as the refill headline
+    (:mod:`concord.web.consent.shared`), so both read the same numbers.
+    """
     by_class: dict[str, list[DispensingEvent]] = {}
     for event in events:
         by_class.setdefault(event.medication_class, []).append(event)
-    classes = tuple(
+    return tuple(
         class_adherence(
             name,
             own,
@@ -370,6 +375,18 @@ def patient_adherence(
         )
         for name, own in sorted(by_class.items())
     )
+
+
+def patient_adherence(
+    actor: Actor, patient: Patient, *, today: date | None = None, now: datetime | None = None
+) -> AdherenceOverview:
+    """Everything the patient page shows about medications, for staff who may see it."""
+    patient = services.patient_for_staff(actor, patient.pk)
+    now = now or timezone.now()
+    today = today or timezone.localtime(now).date()
+    regimens = services.regimens_of(actor, patient)
+    events = dispensed_up_to(patient, today)
+    classes = adherence_by_class(events, regimens, today=today)
     timing = tuple(dose_timing_for(r, today=today, now=now) for r in regimens)
     uploads = tuple(services.uploads_of(actor, patient)[:5])
     self_report = latest_self_report(actor, patient)
