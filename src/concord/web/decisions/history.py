@@ -111,8 +111,8 @@ def changes_between(older: DecisionDraft, newer: DecisionDraft) -> list[Change]:
         changes.append(
             Change(
                 "revisit_on",
-                date_format(older.revisit_on, "DATE_FORMAT"),
-                date_format(newer.revisit_on, "DATE_FORMAT"),
+                date_format(older.revisit_on, "j F Y"),
+                date_format(newer.revisit_on, "j F Y"),
             )
         )
     return changes
