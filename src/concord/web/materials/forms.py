@@ -72,23 +72,28 @@ class LinksForm(forms.Form):
         return self._clean_terms("conditions")
 
     def clean_atc_codes(self) -> list[str]:
-        codes = [c.upper() for c in self._clean_terms("atc_codes", max_length=7)]
-        bad = [c for c in codes if not ATC_CODE.match(c)]
+        terms = self._clean_terms("atc_codes")
+        bad = [t for t in terms if not ATC_CODE.match(t.upper())]
         if bad:
             raise forms.ValidationError(
                 _("“%(code)s” is not an ATC code (for example N06AB or N06AB06).")
                 % {"code": bad[0]}
             )
-        return codes
+        return list(dict.fromkeys(t.upper() for t in terms))
 
 
 class TextForm(forms.Form):
     """The text of one language version (a new revision each time it is saved)."""
 
-    title = forms.CharField(label=_lazy("Title"), max_length=200)
+    title = forms.CharField(
+        label=_lazy("Title"),
+        max_length=200,
+        error_messages={"required": _lazy("Give the material a title.")},
+    )
     body = forms.CharField(
         label=_lazy("Text"),
         max_length=MAX_BODY,
+        error_messages={"required": _lazy("Write the text.")},
         widget=forms.Textarea(attrs={"rows": 18}),
         help_text=_lazy(
             "Markdown: # Heading, *emphasis*, **strong**, - list items, 1. numbered items, "
@@ -97,16 +102,10 @@ class TextForm(forms.Form):
     )
 
     def clean_title(self) -> str:
-        title = " ".join(str(self.cleaned_data.get("title") or "").split())
-        if not title:
-            raise forms.ValidationError(_("Give the material a title."))
-        return title
+        return " ".join(str(self.cleaned_data.get("title") or "").split())
 
     def clean_body(self) -> str:
-        body = str(self.cleaned_data.get("body") or "").replace("\r\n", "\n").strip()
-        if not body:
-            raise forms.ValidationError(_("Write the text."))
-        return body
+        return str(self.cleaned_data.get("body") or "").replace("\r\n", "\n").strip()
 
 
 def language_field() -> forms.ChoiceField:

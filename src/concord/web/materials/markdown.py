@@ -5,8 +5,9 @@ links to ``http``, ``https``, ``mailto`` and ``tel`` addresses. Not allowed: raw
 typed into the text are removed, and the contents of ``script``, ``style`` and similar
 elements with them), images (Markdown images are dropped, so no picture is ever loaded from
 elsewhere), relative or ``javascript:`` links (the address is removed, the text stays),
-inline styles. Headings move one level down (``#`` becomes ``<h2>``) because the page's own
-title is the ``<h1>``.
+inline styles. Headings are renumbered so that the text's top level is ``<h2>`` (``#`` or,
+if the text starts at ``##``, ``##``), keeping their order, because the page's own title is
+the ``<h1>``.
 
 Two layers: Python-Markdown with raw HTML switched off, then ``nh3`` (the ammonia sanitiser)
 with an allow-list, so a mistake in one layer is caught by the other.
@@ -78,15 +79,23 @@ class _DropTag(InlineProcessor):
         return "", m.start(0), m.end(0)
 
 
+HEADINGS = frozenset(f"h{n}" for n in range(1, 7))
+
+
 class _ShiftHeadingsAndDropImages(Treeprocessor):
+    """Images go; the text's top heading level becomes ``<h2>`` (the page's title is h1)."""
+
     def run(self, root: etree.Element) -> None:
         for parent in root.iter():
             for child in list(parent):
                 if child.tag == "img":
                     _remove_keeping_tail(parent, child)
-        for element in root.iter():
-            if element.tag in {f"h{n}" for n in range(1, 6)}:
-                element.tag = f"h{int(element.tag[1]) + 1}"
+        headings = [e for e in root.iter() if e.tag in HEADINGS]
+        if not headings:
+            return
+        shift = 2 - min(int(e.tag[1]) for e in headings)
+        for element in headings:
+            element.tag = f"h{min(6, int(element.tag[1]) + shift)}"
 
 
 def _remove_keeping_tail(parent: etree.Element, child: etree.Element) -> None:
@@ -102,7 +111,7 @@ def _remove_keeping_tail(parent: etree.Element, child: etree.Element) -> None:
 
 
 class SafeMarkdown(Extension):
-    """Raw HTML off, images off, headings one level down."""
+    """Raw HTML off, images off, headings under the page title."""
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.preprocessors.deregister("html_block")
