@@ -827,3 +827,82 @@ def test_api_creates_a_decision_or_names_every_bad_field(cast: Cast) -> None:
     assert body["versions"][0]["participants"] == [
         {"name": "Ada Alpha", "role": "patient", "user_id": None}
     ]
+
+
+# ---------------------------------------------------------------- the demo clinic
+
+
+@pytest.mark.django_db
+def test_demo_clinic_has_shared_decisions_some_revised_one_overdue() -> None:
+    from concord.web.demo.build import build_demo_clinic
+    from concord.web.demo.clock import demo_now
+    from concord.web.decisions.forms import DecisionSubmission
+
+    demo_day = date(2026, 11, 21)
+    build_demo_clinic(demo_day, check_mode=False)
+    records = [
+        services.DecisionRecord(d, list(d.versions.order_by("number")))
+        for d in SharedDecision.objects.select_related("episode__patient__account")
+    ]
+    assert len(records) == 4
+    by_question = {r.current.question: r for r in records}
+    start = by_question[
+        "Should I start a medicine for my anxiety now, or try talking therapy on its own first?"
+    ]
+    assert start.decision.episode.patient.account.username == "patient1"  # type: ignore[union-attr]
+    assert [(v.number, v.recorded_by_role, v.status) for v in start.versions] == [
+        (1, "clinician", "deferred"),
+        (2, "clinician", "decided"),
+        (3, "patient", "decided"),
+    ]
+    assert start.current.chosen.label == "Start sertraline"  # type: ignore[union-attr]
+    assert [o.label for o in start.current.options.all()][-1] == "Wait and review in 4 weeks"
+    states = sorted(r.revisit_state(demo_day) for r in records)
+    assert states == ["due", "later", "later", "overdue"]
+    overdue = next(r for r in records if r.revisit_state(demo_day) == "overdue")
+    assert overdue.current.question == "How often should we meet for therapy?"
+    assert overdue.decision.episode.patient.account.username == "patient1"  # type: ignore[union-attr]
+    assert sum(len(r.versions) > 1 for r in records) == 2
+    # Every demo version would pass the page's own checks on the day it was recorded.
+    for record in records:
+        for version in record.versions:
+            data = _as_form_data(version)
+            submission = DecisionSubmission(
+                data,
+                users=services.participant_users(record.decision.episode),
+                today=version.recorded_at.astimezone(timezone.get_current_timezone()).date(),
+            )
+            assert submission.errors == {}, (version, submission.errors)
+            assert version.recorded_at <= demo_now(demo_day)
+
+
+def _as_form_data(version: DecisionVersion) -> dict[str, str]:
+    data = {
+        "question": version.question,
+        "context": version.context,
+        "what_matters": version.what_matters,
+        "preferred_option": str(version.preferred_option or ""),
+        "preference_words": version.preference_words,
+        "status": version.status,
+        "chosen_option": str(version.chosen_option or ""),
+        "revisit_on": version.revisit_on.isoformat(),
+    }
+    for i, o in enumerate(version.options.all()):
+        data.update(
+            {
+                f"options-{i}-label": o.label,
+                f"options-{i}-benefits": o.benefits,
+                f"options-{i}-risks": o.risks,
+                f"options-{i}-burdens": o.burdens,
+                f"options-{i}-source": o.source,
+            }
+        )
+    for i, p in enumerate(version.participants.all()):
+        data.update(
+            {
+                f"participants-{i}-name": p.name,
+                f"participants-{i}-role": p.role,
+                f"participants-{i}-user": str(p.user_id or ""),
+            }
+        )
+    return data

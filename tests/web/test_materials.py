@@ -899,3 +899,41 @@ def test_api_lists_the_library_and_the_patients_material_with_receipts(cast: Cas
         }
     ]
     assert audit_rows("material_assignment")[-1].channel == "api"
+
+
+# ---------------------------------------------------------------- the demo clinic
+
+
+@pytest.mark.django_db
+def test_demo_clinic_has_a_plain_language_library_given_to_patients() -> None:
+    from datetime import date
+
+    from concord.web.demo.build import build_demo_clinic
+
+    build_demo_clinic(date(2026, 11, 21), check_mode=False)
+    english = MaterialRevision.objects.filter(version__language="en")
+    assert english.count() == 7  # six materials, the sertraline leaflet revised once
+    for revision in english:  # every English text meets the plain-language targets
+        assert revision.reading_ease is not None and revision.reading_ease >= 60, revision
+        assert revision.grade_level is not None and revision.grade_level <= 8, revision
+    languages = sorted(MaterialVersion.objects.values_list("language", flat=True))
+    assert languages == ["en"] * 6 + ["es"] * 3
+    assert not MaterialRevision.objects.filter(version__language="es", reading_ease__isnull=False)
+    from concord.web.accounts.models import User
+
+    patient1 = Actor(User.objects.get(username="patient1"), "web")
+    mine = assignments.my_materials(patient1)
+    assert sorted((m.title, m.language, m.state) for m in mine) == [
+        ("Efectos secundarios de los ISRS y qué hacer", "es", "new"),
+        ("Por qué toma sertralina", "es", "updated"),  # read before the text was revised
+    ]
+    states = [v.state for v in _all_assignment_views()]
+    assert states.count("read") >= 3 and states.count("new") >= 2
+    shown_in_default = [
+        v for v in _all_assignment_views() if v.resolution.reason == "default_language"
+    ]
+    assert len(shown_in_default) == 1 and shown_in_default[0].language == "en"
+
+
+def _all_assignment_views() -> list[assignments.AssignmentView]:
+    return assignments._assignment_views(MaterialAssignment.objects.all())

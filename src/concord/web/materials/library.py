@@ -185,27 +185,43 @@ def clinic_choices(actor: Actor) -> list[tuple[str, str]]:
     return [(str(c.pk), c.name) for c in _writer_clinics(actor)]
 
 
-def _new_revision(
-    version: MaterialVersion, number: int, text: Mapping[str, str], actor: Actor, now: datetime
+def write_revision(
+    version: MaterialVersion,
+    number: int,
+    *,
+    title: str,
+    body: str,
+    by: User,
+    at: datetime,
+    change_note: str = "",
 ) -> MaterialRevision:
-    html = render_markdown(text["body"])
+    """Insert one revision, rendered and scored (the caller has validated and audits)."""
+    html = render_markdown(body)
     check = readability(version.language, html)
     result = check.result
     return MaterialRevision.objects.create(
         version=version,
         number=number,
-        title=text["title"],
-        body=text["body"],
+        title=title,
+        body=body,
         body_html=html,
-        change_note=text.get("change_note", ""),
-        authored_at=now,
-        authored_by=actor.user,
-        authored_by_name=str(actor.user),
+        change_note=change_note,
+        authored_at=at,
+        authored_by=by,
+        authored_by_name=str(by),
         reading_ease=result.reading_ease if result else None,
         grade_level=result.grade_level if result else None,
         words=result.counts.words if result else None,
         sentences=result.counts.sentences if result else None,
         syllables=result.counts.syllables if result else None,
+    )
+
+
+def _first_revision(
+    version: MaterialVersion, cleaned: Mapping[str, Any], actor: Actor, now: datetime
+) -> MaterialRevision:
+    return write_revision(
+        version, 1, title=cleaned["title"], body=cleaned["body"], by=actor.user, at=now
     )
 
 
@@ -230,7 +246,7 @@ def create_material(actor: Actor, data: Mapping[str, Any], now: datetime | None 
         version = MaterialVersion.objects.create(
             material=material, language=cleaned["language"], created_at=now, created_by=actor.user
         )
-        revision = _new_revision(version, 1, cleaned, actor, now)
+        revision = _first_revision(version, cleaned, actor, now)
         audit(
             actor,
             Action.CREATE,
@@ -270,7 +286,15 @@ def revise_version(
             raise FormInvalid(
                 {"based_on": [stale_message(found.version.revisions.get(number=latest))]}
             )
-        revision = _new_revision(found.version, latest + 1, cleaned, actor, now)
+        revision = write_revision(
+            found.version,
+            latest + 1,
+            title=cleaned["title"],
+            body=cleaned["body"],
+            change_note=cleaned["change_note"].strip(),
+            by=actor.user,
+            at=now,
+        )
         audit(
             actor,
             Action.CREATE,
@@ -312,7 +336,7 @@ def add_language(
             created_at=now,
             created_by=actor.user,
         )
-        revision = _new_revision(version, 1, cleaned, actor, now)
+        revision = _first_revision(version, cleaned, actor, now)
         audit(
             actor,
             Action.CREATE,
