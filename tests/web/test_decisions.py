@@ -834,9 +834,9 @@ def test_api_creates_a_decision_or_names_every_bad_field(cast: Cast) -> None:
 
 @pytest.mark.django_db
 def test_demo_clinic_has_shared_decisions_some_revised_one_overdue() -> None:
+    from concord.web.decisions.forms import DecisionSubmission
     from concord.web.demo.build import build_demo_clinic
     from concord.web.demo.clock import demo_now
-    from concord.web.decisions.forms import DecisionSubmission
 
     demo_day = date(2026, 11, 21)
     build_demo_clinic(demo_day, check_mode=False)
