@@ -44,6 +44,10 @@ chemicals that affect how you feel.
 - Most people start to feel better after 2 to 6 weeks.
 - Take it once a day, at the same time.
 
+| When | What to do |
+|---|---|
+| In the morning | Take one tablet with breakfast, or with water if you do not eat breakfast |
+
 If you feel worse or have thoughts of harming yourself, call us the same day.
 """
 SERTRALINE_ES = """# Por qué toma sertralina

@@ -164,6 +164,10 @@ class Suggestion:
     def suggested(self) -> bool:
         return bool(self.medicines or self.conditions)
 
+    @property
+    def language_name(self) -> str:
+        return language_name(self.resolution.version.language)
+
 
 def _episodes_for_assigning(actor: Actor, patient: Patient) -> list[CareEpisode]:
     return list(

@@ -97,7 +97,8 @@ class TextForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 18}),
         help_text=_lazy(
             "Markdown: # Heading, *emphasis*, **strong**, - list items, 1. numbered items, "
-            "[link text](https://…), tables. No HTML and no pictures."
+            "[link text](https://…), tables. No HTML and no pictures. The title is shown "
+            "above the text: do not repeat it as a heading."
         ),
     )
 
