@@ -405,6 +405,18 @@ def test_recorded_versions_refuse_changes(cast: Cast) -> None:
 
 
 @pytest.mark.django_db
+def test_a_deleted_account_is_unlinked_and_its_name_kept(cast: Cast) -> None:
+    data = decision_data(cast, **{"participants-1-user": str(cast.users["colleague_a"].pk)})
+    decision = services.create_decision(web(cast, "colleague_a"), cast.episode_a.pk, data).decision
+    cast.users["colleague_a"].delete()  # accounts are normally deactivated; deleting works too
+    version = decision.versions.get()
+    assert (version.recorded_by_id, version.recorded_by_name) == (None, "Colleague A")
+    assert [(p.name, p.user_id) for p in version.participants.all()][1] == ("Dr Alpha", None)
+    with pytest.raises(VersionChangeError):
+        DecisionVersion.objects.filter(pk=version.pk).update(recorded_by=cast.users["sup_a"])
+
+
+@pytest.mark.django_db
 def test_a_stale_or_empty_revision_is_refused(cast: Cast) -> None:
     decision = decision_a(cast)
     clinician = web(cast, "clin_a")

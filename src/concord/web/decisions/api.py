@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from concord.web.accounts.models import Role
@@ -152,9 +153,9 @@ def form_data(payload: DecisionIn) -> dict[str, str]:
     """The payload as the page's form would send it (rows numbered from 0)."""
     errors: dict[str, list[str]] = {}
     if len(payload.options) > MAX_OPTIONS:
-        errors["options"] = [f"At most {MAX_OPTIONS} options."]
+        errors["options"] = [_("At most %(n)d options.") % {"n": MAX_OPTIONS}]
     if len(payload.participants) > MAX_PARTICIPANTS:
-        errors["participants"] = [f"At most {MAX_PARTICIPANTS} participants."]
+        errors["participants"] = [_("At most %(n)d people.") % {"n": MAX_PARTICIPANTS}]
     if errors:
         raise FormInvalid(errors)
     data = {

@@ -26,8 +26,15 @@ class VersionChangeError(RuntimeError):
     """Raised on an attempt to change a recorded version (versions are never overwritten)."""
 
 
+# The one change allowed: when an account is deleted, Django's SET_NULL unlinks it (through
+# ``update()``); the version keeps the person's name as text.
+ACCOUNT_LINKS = frozenset({"recorded_by", "user"})
+
+
 class ImmutableQuerySet(models.QuerySet[Any]):
     def update(self, **kwargs: Any) -> int:
+        if kwargs and all(k in ACCOUNT_LINKS and v is None for k, v in kwargs.items()):
+            return super().update(**kwargs)
         raise VersionChangeError("Decision versions are never changed; record a new version.")
 
     def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> int:
