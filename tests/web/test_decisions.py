@@ -18,7 +18,7 @@ from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotAllowed, NotFound
 from concord.web.clinic.services import FormInvalid
 from concord.web.decisions import services
-from concord.web.decisions.forms import draft_of
+from concord.web.decisions.drafts import draft_of
 from concord.web.decisions.history import changes_between
 from concord.web.decisions.models import (
     DecisionOption,
@@ -846,7 +846,7 @@ def test_api_creates_a_decision_or_names_every_bad_field(cast: Cast) -> None:
 
 @pytest.mark.django_db
 def test_demo_clinic_has_shared_decisions_some_revised_one_overdue() -> None:
-    from concord.web.decisions.forms import DecisionSubmission
+    from concord.web.decisions.submission import DecisionSubmission
     from concord.web.demo.build import build_demo_clinic
     from concord.web.demo.clock import demo_now
 

@@ -16,7 +16,7 @@ from concord.web.audit.models import AuditEvent
 from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotAllowed, NotFound
 from concord.web.clinic.services import FormInvalid
-from concord.web.materials import assignments, library
+from concord.web.materials import assignments, library, reading
 from concord.web.materials.models import (
     Material,
     MaterialAssignment,
@@ -684,7 +684,7 @@ def test_the_patient_is_shown_their_language_or_the_default_with_a_note(
     cast.patient_a.preferred_language = preferred
     cast.patient_a.save()
     assignment_a(cast)
-    [view] = assignments.my_materials(web(cast, "patient_a"))
+    [view] = reading.my_materials(web(cast, "patient_a"))
     assert (view.language, view.resolution.reason) == (language, reason)
     expected_title = (
         "Por qué toma sertralina" if language == "es" else "Why you are taking sertraline"
@@ -725,9 +725,9 @@ def test_read_receipts_record_first_opening_count_and_revision(cast: Cast) -> No
     assignment = assignment_a(cast)
     patient = web(cast, "patient_a")
     first_time = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.get_current_timezone())
-    assignments.open_material(patient, assignment.pk, now=first_time)
-    assignments.open_material(patient, assignment.pk, now=first_time + timedelta(hours=5))
-    view = assignments.open_material(patient, assignment.pk, now=first_time + timedelta(days=1))
+    reading.open_material(patient, assignment.pk, now=first_time)
+    reading.open_material(patient, assignment.pk, now=first_time + timedelta(hours=5))
+    view = reading.open_material(patient, assignment.pk, now=first_time + timedelta(days=1))
     [receipt] = MaterialRead.objects.all()
     assert (receipt.revision.number, receipt.times_opened) == (1, 3)
     assert (receipt.first_opened_at, receipt.last_opened_at) == (
@@ -745,11 +745,11 @@ def test_read_receipts_record_first_opening_count_and_revision(cast: Cast) -> No
             "based_on": "1",
         },
     )
-    [listed] = assignments.my_materials(patient)
+    [listed] = reading.my_materials(patient)
     assert listed.state == "updated"
     staff_view = assignments.assignments_of(web(cast, "sup_a"), cast.patient_a.pk)[0]
     assert [(r.revision.number, r.times_opened) for r in staff_view.reads] == [(1, 3)]
-    assignments.open_material(patient, assignment.pk, now=first_time + timedelta(days=2))
+    reading.open_material(patient, assignment.pk, now=first_time + timedelta(days=2))
     assert sorted(MaterialRead.objects.values_list("revision__number", "times_opened")) == [
         (1, 3),
         (2, 1),
@@ -769,7 +769,7 @@ def test_patients_read_only_their_own_material(cast: Cast) -> None:
     assignment = assignment_a(cast)
     for outsider in ("patient_b", "clin_a", "sup_a"):
         with pytest.raises(NotFound):
-            assignments.open_material(web(cast, outsider), assignment.pk)
+            reading.open_material(web(cast, outsider), assignment.pk)
     assert not MaterialRead.objects.exists()
 
 
@@ -780,10 +780,8 @@ def test_the_clinician_sees_the_read_receipt_on_the_patient_page(cast: Cast) -> 
     before = client_for(cast, "clin_a").get(url).content.decode()
     assert "Not opened yet" in before
     when = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.get_current_timezone())
-    assignments.open_material(web(cast, "patient_a"), assignment.pk, now=when)
-    assignments.open_material(
-        web(cast, "patient_a"), assignment.pk, now=when + timedelta(minutes=5)
-    )
+    reading.open_material(web(cast, "patient_a"), assignment.pk, now=when)
+    reading.open_material(web(cast, "patient_a"), assignment.pk, now=when + timedelta(minutes=5))
     html = client_for(cast, "sup_a").get(url).content.decode()
     row = html[html.index(f'data-assignment="{assignment.pk}"') :]
     row = row[: row.index("</tr>")]
@@ -796,14 +794,14 @@ def test_the_clinician_sees_the_read_receipt_on_the_patient_page(cast: Cast) -> 
 @pytest.mark.django_db
 def test_withdrawn_material_leaves_the_portal_and_keeps_its_receipts(cast: Cast) -> None:
     assignment = assignment_a(cast)
-    assignments.open_material(web(cast, "patient_a"), assignment.pk)
+    reading.open_material(web(cast, "patient_a"), assignment.pk)
     with pytest.raises(NotAllowed):
         assignments.withdraw(web(cast, "sup_a"), assignment.pk)
     response = client_for(cast, "clin_a").post(
         reverse("materials:withdraw", kwargs={"assignment_id": assignment.pk})
     )
     assert response.status_code == 302
-    assert assignments.my_materials(web(cast, "patient_a")) == []
+    assert reading.my_materials(web(cast, "patient_a")) == []
     patient = client_for(cast, "patient_a")
     assert (
         patient.get(
@@ -873,7 +871,7 @@ def api(cast: Cast, who: str, path: str) -> Any:
 def test_api_lists_the_library_and_the_patients_material_with_receipts(cast: Cast) -> None:
     assignment = assignment_a(cast)
     when = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.get_current_timezone())
-    assignments.open_material(web(cast, "patient_a"), assignment.pk, now=when)
+    reading.open_material(web(cast, "patient_a"), assignment.pk, now=when)
     [material] = api(cast, "clin_b", "/api/v1/materials").json()
     assert (
         material["topic"],
@@ -926,7 +924,7 @@ def test_demo_clinic_has_a_plain_language_library_given_to_patients() -> None:
     from concord.web.accounts.models import User
 
     patient1 = Actor(User.objects.get(username="patient1"), "web")
-    mine = assignments.my_materials(patient1)
+    mine = reading.my_materials(patient1)
     assert sorted((m.title, m.language, m.state) for m in mine) == [
         ("Efectos secundarios de los ISRS y qué hacer", "es", "new"),
         ("Por qué toma sertralina", "es", "updated"),  # read before the text was revised
@@ -940,4 +938,4 @@ def test_demo_clinic_has_a_plain_language_library_given_to_patients() -> None:
 
 
 def _all_assignment_views() -> list[assignments.AssignmentView]:
-    return assignments._assignment_views(MaterialAssignment.objects.all())
+    return assignments.assignment_views(MaterialAssignment.objects.all())

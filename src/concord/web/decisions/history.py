@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from concord.web.decisions.forms import DecisionDraft, OptionDraft, draft_of
+from concord.web.decisions.drafts import DecisionDraft, OptionDraft, draft_of
 from concord.web.decisions.models import DecisionStatus, DecisionVersion, ParticipantRole
 
 LABELS: dict[str, str | Promise] = {

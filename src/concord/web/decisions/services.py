@@ -28,13 +28,8 @@ from concord.web.clinic import access
 from concord.web.clinic.access import NotFound, require_writer
 from concord.web.clinic.models import CareEpisode
 from concord.web.clinic.services import FormInvalid
-from concord.web.decisions.forms import (
-    DecisionDraft,
-    DecisionSubmission,
-    PatientViewForm,
-    draft_of,
-    stale_message,
-)
+from concord.web.decisions.drafts import DecisionDraft, draft_of
+from concord.web.decisions.forms import PatientViewForm, stale_message
 from concord.web.decisions.history import changes_between
 from concord.web.decisions.models import (
     DecisionOption,
@@ -42,6 +37,7 @@ from concord.web.decisions.models import (
     DecisionVersion,
     SharedDecision,
 )
+from concord.web.decisions.submission import DecisionSubmission
 
 STAFF = (Role.CLINICIAN, Role.SUPERVISOR)
 DUE_WITHIN_DAYS = 14  # a revisit this close is listed as due on the patient page

@@ -20,15 +20,11 @@ from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotAllowed, NotFound
 from concord.web.clinic.services import FormInvalid
 from concord.web.decisions import services
-from concord.web.decisions.forms import (
-    DecisionDraft,
-    DecisionSubmission,
-    ParticipantDraft,
-    PatientViewForm,
-    draft_of,
-)
+from concord.web.decisions.drafts import DecisionDraft, ParticipantDraft, draft_of
+from concord.web.decisions.forms import PatientViewForm
 from concord.web.decisions.history import history_of
 from concord.web.decisions.models import ParticipantRole
+from concord.web.decisions.submission import DecisionSubmission
 from concord.web.pdf import pdf_response
 
 NEW_OPTION_ROWS = 3

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from concord.web.accounts.models import User
 from concord.web.clinic.models import CareEpisode, EpisodeStatus
-from concord.web.decisions.forms import DecisionDraft, OptionDraft, ParticipantDraft
+from concord.web.decisions.drafts import DecisionDraft, OptionDraft, ParticipantDraft
 from concord.web.decisions.models import DecisionStatus, ParticipantRole, SharedDecision
 from concord.web.decisions.services import write_version
 from concord.web.demo.clock import demo_now

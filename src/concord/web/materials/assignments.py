@@ -1,11 +1,9 @@
-"""Material given to patients, suggestions from their care, and read receipts.
+"""Material given to patients: suggestions from their care, assigning, withdrawing, and
+what the care team sees of it (the patient's side is :mod:`concord.web.materials.reading`).
 
 Clinicians of the patient's care team assign material from the library of the clinic that
-treats the patient; supervisors see what was assigned and read; the patient reads their
-material in the portal, in their preferred language when there is a version in it, else in
-the clinic's default language with a note saying so. Opening a material records a read
-receipt for the revision shown: when it was first opened, how many times, which revision.
-Every read and write is audited (``material_assignment``, ``material_read``).
+treats the patient; supervisors see what was assigned and read. Every read and write is
+audited (``material_suggestion``, ``material_assignment``).
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,7 +100,7 @@ class AssignmentView:
         return "read" if self.current_read else "updated"
 
 
-def _assignment_views(assignments: QuerySet[MaterialAssignment]) -> list[AssignmentView]:
+def assignment_views(assignments: QuerySet[MaterialAssignment]) -> list[AssignmentView]:
     rows = list(
         assignments.select_related("patient", "episode", "assigned_by").prefetch_related(
             "reads__revision__version"
@@ -124,7 +122,7 @@ def _assignment_views(assignments: QuerySet[MaterialAssignment]) -> list[Assignm
     return views
 
 
-def _visible(actor: Actor) -> QuerySet[MaterialAssignment]:
+def visible_assignments(actor: Actor) -> QuerySet[MaterialAssignment]:
     return MaterialAssignment.objects.filter(episode__in=access.episodes_for(actor.user))
 
 
@@ -140,7 +138,7 @@ def patient_for_staff(actor: Actor, patient_id: object) -> Patient:
 def assignments_of(actor: Actor, patient_id: object) -> list[AssignmentView]:
     """What the patient was given (by the teams the person may see) and what they read."""
     patient = patient_for_staff(actor, patient_id)
-    views = _assignment_views(_visible(actor).filter(patient=patient))
+    views = assignment_views(visible_assignments(actor).filter(patient=patient))
     audit(
         actor,
         Action.LIST,
@@ -328,7 +326,7 @@ def withdraw(
     if actor.user.role not in STAFF:
         raise NotFound
     assignment = access.get_or_not_found(
-        _visible(actor).filter(withdrawn_at__isnull=True), assignment_id
+        visible_assignments(actor).filter(withdrawn_at__isnull=True), assignment_id
     )
     require_writer(actor.user, "education material for patients")
     with transaction.atomic():
@@ -344,87 +342,3 @@ def withdraw(
             {"withdrawn": True, "material_id": assignment.material_id},
         )
     return assignment
-
-
-# ------------------------------------------------------------------ the patient
-
-
-def _my_patient(actor: Actor) -> Patient:
-    if actor.user.role != Role.PATIENT:
-        raise NotFound
-    patient = access.patients_for(actor.user).first()
-    if patient is None:
-        raise NotFound
-    return patient
-
-
-def my_materials(actor: Actor) -> list[AssignmentView]:
-    """The patient's current material, newest first."""
-    patient = _my_patient(actor)
-    views = _assignment_views(_visible(actor).filter(withdrawn_at__isnull=True))
-    audit(
-        actor,
-        Action.LIST,
-        "material_assignment",
-        "",
-        [patient.pk],
-        {"assignment_ids": [v.assignment.pk for v in views]},
-    )
-    return views
-
-
-def _my_assignment(actor: Actor, assignment_id: object) -> AssignmentView:
-    _my_patient(actor)
-    assignment = access.get_or_not_found(
-        _visible(actor).filter(withdrawn_at__isnull=True), assignment_id
-    )
-    [view] = _assignment_views(MaterialAssignment.objects.filter(pk=assignment.pk))
-    return view
-
-
-def open_material(
-    actor: Actor, assignment_id: object, now: datetime | None = None
-) -> AssignmentView:
-    """The patient opens a material: the read receipt for the revision shown is recorded."""
-    view = _my_assignment(actor, assignment_id)
-    now = now or timezone.now()
-    revision = view.current
-    with transaction.atomic():
-        receipt, created = MaterialRead.objects.select_for_update().get_or_create(
-            assignment=view.assignment,
-            revision=revision,
-            defaults={"first_opened_at": now, "last_opened_at": now, "times_opened": 1},
-        )
-        if not created:
-            MaterialRead.objects.filter(pk=receipt.pk).update(
-                times_opened=F("times_opened") + 1, last_opened_at=now
-            )
-            receipt.refresh_from_db()
-        audit(
-            actor,
-            Action.READ,
-            "material_read",
-            view.assignment.pk,
-            [view.assignment.patient_id],
-            {
-                "material_id": view.assignment.material_id,
-                "revision_id": revision.pk,
-                "language": view.resolution.version.language,
-                "times_opened": receipt.times_opened,
-            },
-        )
-    return _my_assignment(actor, assignment_id)
-
-
-def material_for_printing(actor: Actor, assignment_id: object) -> AssignmentView:
-    """The patient prints their material (audited as an export; not a read receipt)."""
-    view = _my_assignment(actor, assignment_id)
-    audit(
-        actor,
-        Action.EXPORT,
-        "material_assignment",
-        view.assignment.pk,
-        [view.assignment.patient_id],
-        {"revision_id": view.current.pk, "language": view.resolution.version.language},
-    )
-    return view

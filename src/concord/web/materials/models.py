@@ -11,7 +11,8 @@ patient was given and read.
   first and last opening and how many times.
 
 Read and written only through :mod:`concord.web.materials.library` (the library) and
-:mod:`concord.web.materials.assignments` (patients).
+:mod:`concord.web.materials.assignments` (the care team) and
+:mod:`concord.web.materials.reading` (the patient).
 """
 
 from __future__ import annotations

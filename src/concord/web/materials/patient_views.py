@@ -1,7 +1,8 @@
 """Material for patients: assigning it (clinicians of the team) and reading it (the portal).
 
-Thin: each view calls :mod:`concord.web.materials.assignments`, which applies the access
-rules, records read receipts and audits.
+Thin: each view calls :mod:`concord.web.materials.assignments` (the care team) or
+:mod:`concord.web.materials.reading` (the patient), which apply the access
+rules, record read receipts and audit.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from concord.web.accounts.models import Role
 from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotAllowed, NotFound
 from concord.web.clinic.services import FormInvalid
-from concord.web.materials import assignments
+from concord.web.materials import assignments, reading
 from concord.web.materials.languages import direction, language_name
 from concord.web.pdf import pdf_response
 
@@ -81,7 +82,7 @@ def withdraw(request: HttpRequest, assignment_id: int) -> HttpResponse:
 @require_GET
 def portal_list(request: HttpRequest) -> HttpResponse:
     try:
-        views = assignments.my_materials(Actor.from_request(request))
+        views = reading.my_materials(Actor.from_request(request))
     except NotFound:
         raise Http404 from None
     return render(request, "materials/portal_list.html", {"materials": views})
@@ -102,7 +103,7 @@ def _reading_context(view: assignments.AssignmentView) -> dict[str, object]:
 @require_GET
 def portal_read(request: HttpRequest, assignment_id: int) -> HttpResponse:
     try:
-        view = assignments.open_material(Actor.from_request(request), assignment_id)
+        view = reading.open_material(Actor.from_request(request), assignment_id)
     except NotFound:
         raise Http404 from None
     return render(request, "materials/portal_read.html", _reading_context(view))
@@ -112,7 +113,7 @@ def portal_read(request: HttpRequest, assignment_id: int) -> HttpResponse:
 @require_GET
 def portal_pdf(request: HttpRequest, assignment_id: int) -> HttpResponse:
     try:
-        view = assignments.material_for_printing(Actor.from_request(request), assignment_id)
+        view = reading.material_for_printing(Actor.from_request(request), assignment_id)
     except NotFound:
         raise Http404 from None
     language = view.resolution.version.language

@@ -14,7 +14,7 @@ from concord.web.accounts.models import Role
 from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotFound
 from concord.web.clinic.models import Patient
-from concord.web.materials import assignments
+from concord.web.materials import assignments, reading
 
 register = template.Library()
 
@@ -50,7 +50,7 @@ def portal_materials(context: template.Context) -> dict[str, Any]:
     if actor is None:
         return {"materials": []}
     try:
-        views = assignments.my_materials(actor)
+        views = reading.my_materials(actor)
     except NotFound:
         return {"materials": []}
     return {"materials": views, "new_count": sum(1 for v in views if v.state != "read")}
