@@ -1,4 +1,24 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from concord.web.materials import patient_views, views
 
 app_name = "materials"
-urlpatterns: list = []
+urlpatterns = [
+    path("materials/", views.library_page, name="library"),
+    path("materials/new/", views.material_new, name="new"),
+    path("materials/<int:material_id>/", views.material_detail, name="detail"),
+    path("materials/<int:material_id>/links/", views.links_edit, name="links"),
+    path("materials/<int:material_id>/languages/new/", views.add_language, name="add_language"),
+    path("materials/versions/<int:version_id>/edit/", views.version_edit, name="edit"),
+    path("materials/revisions/<int:revision_id>/", views.revision_page, name="revision"),
+    path("materials/revisions/<int:revision_id>/pdf/", views.revision_pdf, name="revision_pdf"),
+    path("patients/<int:patient_id>/materials/assign/", patient_views.assign, name="assign"),
+    path(
+        "material-assignments/<int:assignment_id>/withdraw/",
+        patient_views.withdraw,
+        name="withdraw",
+    ),
+    path("me/materials/", patient_views.portal_list, name="portal_list"),
+    path("me/materials/<int:assignment_id>/", patient_views.portal_read, name="portal_read"),
+    path("me/materials/<int:assignment_id>/pdf/", patient_views.portal_pdf, name="portal_pdf"),
+]
