@@ -72,6 +72,7 @@ class GoalContentForm(forms.Form):
     """What a goal version says (shared by the clinician's and the patient's forms)."""
 
     patient_words = text(_("The goal in the patient's own words"), required=True)
+    patient_words.error_messages["required"] = _("Write the goal in the patient's own words.")
     why_it_matters = text(_("Why it matters to the patient"))
     target = text(
         _("Measurable target"),
@@ -196,6 +197,9 @@ class PatientGoalForm(GoalContentForm):
         super().__init__(*args, **kw)
         self.fields["patient_words"].label = _(
             "What do you want to change or achieve? Use your own words."
+        )
+        self.fields["patient_words"].error_messages["required"] = _(
+            "Write your goal in your own words."
         )
         self.fields["why_it_matters"].label = _("Why does this matter to you?")
         self.fields["target"].label = _("How will you know you got there?")

@@ -126,6 +126,13 @@ def answer(version: GoalVersion, audience: str = "") -> str:
 
 
 @register.filter
+def latest_words(goal: Any) -> str:
+    """The words of a goal's latest version (from the prefetched versions)."""
+    versions = list(goal.versions.all())
+    return versions[-1].patient_words if versions else ""
+
+
+@register.filter
 def progress_label(category: str) -> str:
     return display.progress_label(category)
 
