@@ -20,7 +20,7 @@ from concord.web.plans import goals
 from concord.web.plans.models import Goal, GoalRating, GoalVersion
 
 from .access_tables import API_ANON, ApiTable, PageTable, statuses
-from .conftest import CAST_NAMES, Cast, make_session
+from .conftest import Cast, make_session
 from .plan_fixtures import (
     agreed_goal,
     goal_for,
