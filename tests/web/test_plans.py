@@ -59,6 +59,7 @@ PLANS_PAGES: PageTable = {
     "plans:task": (_task, statuses(404, **STAFF_A)),
     "plans:task_revise": (_task, statuses(404, **WRITERS_A)),
     "plans:task_end": (_task, statuses(404, **WRITERS_A)),
+    "plans:task_answer": (_task, statuses(404, **WRITERS_A)),
     "plans:task_log": (_task, statuses(404, **WRITERS_A)),
     "plans:portal": (lambda c: {}, statuses(404, patient_a=200, patient_b=200)),
     "plans:portal_goal_new": (lambda c: {}, statuses(404, patient_a=200, patient_b=200)),

@@ -168,6 +168,32 @@ def test_a_new_version_keeps_the_old_and_asks_the_patient_again(cast: Cast) -> N
 
 
 @pytest.mark.django_db
+def test_clinician_records_the_answer_said_in_session_as_such(cast: Cast) -> None:
+    task = homework_for(cast)
+    data = {"response": "agree", "confidence": "6", "words": "If I do it after dinner."}
+    with pytest.raises(FormInvalid) as refused:  # in session: which session?
+        tasks.record_task_answer(web(cast, "colleague_a"), task.pk, data)
+    assert list(refused.value.errors) == ["session"]
+    with pytest.raises(NotAllowed):
+        tasks.record_task_answer(
+            web(cast, "sup_a"), task.pk, {**data, "session": cast.session_a.pk}
+        )
+    answer = tasks.record_task_answer(
+        web(cast, "colleague_a"), task.pk, {**data, "session": cast.session_a.pk}
+    )
+    assert (answer.in_session, answer.session, answer.answered_by, answer.confidence) == (
+        True,
+        cast.session_a,
+        cast.users["colleague_a"],
+        6,
+    )
+    portal = tasks.answer_task(
+        web(cast, "patient_a"), task.pk, {"response": "agree", "confidence": "8"}
+    )
+    assert (portal.in_session, portal.answered_by) == (False, cast.users["patient_a"])
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("data", "field"),
     [
@@ -413,4 +439,5 @@ def test_task_writes_and_reads_are_audited(cast: Cast) -> None:
         "version": 1,
         "response": "agree",
         "confidence": 7,
+        "in_session": False,
     }

@@ -299,7 +299,11 @@ class AgreementResponse(models.TextChoices):
 
 class TaskAgreement(models.Model):
     """The patient's own answer to one task version: agreement and confidence (0-10).
-    A later answer to the same version is a new row; the latest one counts."""
+    A later answer to the same version is a new row; the latest one counts.
+
+    Given by the patient in the portal (``answered_by`` is the patient), or said by the
+    patient in a session and recorded by a clinician (``in_session``; ``answered_by`` is the
+    clinician who wrote it down)."""
 
     version = models.ForeignKey(TaskVersion, on_delete=models.CASCADE, related_name="agreements")
     response = models.CharField(max_length=10, choices=AgreementResponse.choices)
@@ -311,6 +315,10 @@ class TaskAgreement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     answered_at = models.DateTimeField()
+    in_session = models.BooleanField(default=False)
+    session = models.ForeignKey(
+        CareSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["version", "answered_at", "pk"]

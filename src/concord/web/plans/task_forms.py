@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from concord.web.clinic.models import CareEpisode
 from concord.web.medications.models import MedicationRegimen
-from concord.web.plans.forms import score_field, text
+from concord.web.plans.forms import score_field, session_field, text
 from concord.web.plans.models import (
     OPEN_GOAL_STATUSES,
     AgreementResponse,
@@ -159,6 +159,19 @@ class AgreementForm(forms.Form):
         _("How sure are you that you can do this? 0 = not sure at all, 10 = completely sure")
     )
     words = text(_("In your own words (you can leave this empty)"), rows=2)
+
+
+class StaffAgreementForm(AgreementForm):
+    """The patient's answer said in a session, recorded by a clinician."""
+
+    def __init__(self, *args: Any, episode: CareEpisode, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["response"].label = _("The patient's answer")
+        self.fields["confidence"].label = _(
+            "How sure the patient is that they can do it (0 = not at all, 10 = completely)"
+        )
+        self.fields["words"].label = _("The patient's words")
+        self.fields["session"] = session_field(episode, required=True)
 
 
 class CompletionForm(forms.Form):

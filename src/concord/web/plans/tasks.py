@@ -39,6 +39,7 @@ from concord.web.plans.models import (
 from concord.web.plans.task_forms import (
     AgreementForm,
     ExerciseFormSet,
+    StaffAgreementForm,
     TaskForm,
     exercise_initial,
 )
@@ -348,6 +349,20 @@ def answer_task(actor: Actor, task_id: object, data: Mapping[str, Any]) -> TaskA
     form = AgreementForm(data)
     if not form.is_valid():
         raise FormInvalid.from_forms(form)
+    return _save_answer(actor, task, form.cleaned_data, session=None)
+
+
+def record_task_answer(actor: Actor, task_id: object, data: Mapping[str, Any]) -> TaskAgreement:
+    """A clinician records the answer the patient gave in a session (recorded as such)."""
+    task = _staff_task(actor, task_id)
+    access.require_clinician(actor.user, "the patient's answers")
+    form = StaffAgreementForm(data, episode=task.episode)
+    if not form.is_valid():
+        raise FormInvalid.from_forms(form)
+    return _save_answer(actor, task, form.cleaned_data, session=form.cleaned_data["session"])
+
+
+def _save_answer(actor: Actor, task: Task, data: Mapping[str, Any], session: Any) -> TaskAgreement:
     if not task.is_active:
         raise FormInvalid({"task": [_("This task has ended.")]})
     _require_open_episode(task.episode)
@@ -357,11 +372,13 @@ def answer_task(actor: Actor, task_id: object, data: Mapping[str, Any]) -> TaskA
             raise FormInvalid({"task": [_("This task has no version to answer.")]})
         answer = TaskAgreement.objects.create(
             version=version,
-            response=form.cleaned_data["response"],
-            words=form.cleaned_data.get("words") or "",
-            confidence=form.cleaned_data["confidence"],
+            response=data["response"],
+            words=data.get("words") or "",
+            confidence=data["confidence"],
             answered_by=actor.user,
             answered_at=timezone.now(),
+            in_session=session is not None,
+            session=session,
         )
         audit(
             actor,
@@ -374,6 +391,7 @@ def answer_task(actor: Actor, task_id: object, data: Mapping[str, Any]) -> TaskA
                 "version": version.number,
                 "response": answer.response,
                 "confidence": answer.confidence,
+                "in_session": answer.in_session,
             },
         )
     return answer

@@ -16,6 +16,7 @@ urlpatterns = [
     path("tasks/<int:task_id>/", clinic.task_detail, name="task"),
     path("tasks/<int:task_id>/revise/", clinic.task_revise, name="task_revise"),
     path("tasks/<int:task_id>/end/", clinic.task_end, name="task_end"),
+    path("tasks/<int:task_id>/answer/", clinic.task_answer, name="task_answer"),
     path("tasks/<int:task_id>/completions/new/", clinic.task_log, name="task_log"),
     # The patient's own plan in the portal.
     path("me/plan/", portal.plan, name="portal"),

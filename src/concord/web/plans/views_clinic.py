@@ -24,6 +24,7 @@ from concord.web.plans.forms import (
     StaffRatingForm,
 )
 from concord.web.plans.models import Side, TaskKind
+from concord.web.plans.task_forms import StaffAgreementForm
 
 STAFF = (Role.CLINICIAN, Role.SUPERVISOR)
 PLAN_ANCHOR = "#plan"
@@ -347,6 +348,29 @@ def task_log(request: HttpRequest, task_id: int) -> HttpResponse:
     return render(
         request,
         "plans/task_log.html",
+        {"form": form, "view": view, "errors": errors},
+        status=400 if errors else 200,
+    )
+
+
+@roles(Role.CLINICIAN)
+@require_http_methods(["GET", "POST"])
+def task_answer(request: HttpRequest, task_id: int) -> HttpResponse:
+    """Record the agreement and confidence the patient gave in a session."""
+    actor, view = _staff_task_page(request, task_id)
+    form = StaffAgreementForm(request.POST or None, episode=view.task.episode)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            tasks.record_task_answer(actor, view.task.pk, request.POST)
+        except FormInvalid as invalid:
+            errors = invalid.errors
+        else:
+            messages.success(request, _("The patient's answer is recorded."))
+            return redirect("plans:task", task_id=view.task.pk)
+    return render(
+        request,
+        "plans/task_answer.html",
         {"form": form, "view": view, "errors": errors},
         status=400 if errors else 200,
     )
