@@ -4,7 +4,7 @@ task adherence; bad input refused with the field named and nothing written."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -15,7 +15,7 @@ from concord.web.clinic.services import FormInvalid
 from concord.web.plans import completions, goals, tasks
 from concord.web.plans.models import Task, TaskAgreement, TaskCompletion, TaskVersion
 
-from .conftest import Cast
+from .conftest import Cast, make_session
 from .plan_fixtures import (
     EXERCISES,
     agreed_goal,
@@ -391,6 +391,39 @@ def test_task_adherence_over_a_revision_hand_computed(cast: Cast) -> None:
     assert episode is not None
     assert [w.week_start for w in episode.result.weeks] == [date(2026, 3, 2), date(2026, 3, 9)]
     assert episode.result.adherence == pytest.approx(28 / 39)
+
+
+@pytest.mark.django_db
+def test_without_the_portal_adherence_runs_to_the_last_attended_session(cast: Cast) -> None:
+    """Patient A without a portal account: the clinician records the diary at sessions, so the
+    period ends at the last attended session (11 March; the no-show on 13 March does not
+    count), not "today" (15 March). Daily homework from 2 March, done 2-9 March:
+    week 1 7 of 7, week 2 (9-11 March) 1 of 3: 8/10. To 15 March it would read 8/14."""
+    cast.patient_a.account = None
+    cast.patient_a.save()
+    task = homework_for(cast)
+    TaskVersion.objects.filter(task=task).update(effective_from=date(2026, 3, 2))
+    zone = timezone.get_current_timezone()
+    for day, status in ((11, "attended"), (13, "no_show")):
+        make_session(cast.episode_a, datetime(2026, 3, day, 10, tzinfo=zone), status=status)
+    cast.session_a.scheduled_at = datetime(2026, 3, 4, 10, tzinfo=zone)
+    cast.session_a.save()
+    version = task.versions.get()
+    for day in range(2, 10):
+        TaskCompletion.objects.create(
+            task=task,
+            version=version,
+            day=date(2026, 3, day),
+            source="clinician",
+            recorded_by=cast.users["clin_a"],
+            logged_at=timezone.now(),
+        )
+    [view] = completions.with_adherence(
+        tasks.tasks_of_episodes(web(cast, "clin_a"), [cast.episode_a]), date(2026, 3, 15)
+    )
+    assert view.reported_through == date(2026, 3, 11)
+    assert (view.adherence.period_end, view.adherence.expected) == (date(2026, 3, 11), 10.0)
+    assert view.adherence.adherence == pytest.approx(8 / 10)
 
 
 @pytest.mark.django_db

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +29,7 @@ from concord.web.audit.models import Action
 from concord.web.audit.service import Actor, audit
 from concord.web.clinic import access as clinic_access
 from concord.web.clinic.access import NotFound
-from concord.web.clinic.models import EpisodeStatus
+from concord.web.clinic.models import CareSession, EpisodeStatus, SessionStatus
 from concord.web.clinic.services import FormInvalid
 from concord.web.plans import access
 from concord.web.plans.models import (
@@ -187,12 +188,43 @@ def completions_of(view: TaskView) -> list[tuple[Hashable, date]]:
     return [(("exercise", c.exercise_id), c.day) for c in view.completions if c.exercise_id]
 
 
+def set_reported_through(views: list[TaskView], today: date) -> None:
+    """The last day each task's logs can cover: today for a patient who logs in the portal
+    (has a portal account); for a patient who does not, the day of the episode's last attended
+    session, because a clinician records their diary at sessions (days after it are not
+    reported yet, which is not the same as not done). No attended session: nothing."""
+    offline = {v.task.episode_id for v in views if v.task.episode.patient.account_id is None}
+    last: dict[int, date] = {}
+    if offline:
+        tomorrow = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
+        rows = (
+            CareSession.objects.filter(
+                episode_id__in=offline,
+                status=SessionStatus.ATTENDED,
+                scheduled_at__lt=tomorrow,
+            )
+            .order_by()
+            .values("episode_id")
+            .annotate(last=Max("scheduled_at"))
+        )
+        last = {r["episode_id"]: timezone.localtime(r["last"]).date() for r in rows}
+    for view in views:
+        if view.task.episode_id in offline:
+            view.reported_through = last.get(view.task.episode_id)
+        else:
+            view.reported_through = today
+
+
 def task_period(view: TaskView, today: date) -> tuple[date, date] | None:
-    """From the first version's day to today (or the day the task ended)."""
+    """From the first version's day to the day logs are reported through (today, or the last
+    session for a patient without the portal), or the day the task ended if earlier."""
     if not view.versions or view.task.kind not in LOGGED_KINDS:
         return None
+    through = view.reported_through
+    if through is None:
+        return None
     start = view.versions[0].effective_from
-    end = min(today, view.task.ended_on) if view.task.ended_on else today
+    end = min(through, view.task.ended_on) if view.task.ended_on else through
     return (start, end) if start <= end else None
 
 
@@ -216,6 +248,7 @@ def adherence_of(views: list[TaskView], start: date, end: date) -> TaskAdherence
 def with_adherence(views: list[TaskView], today: date | None = None) -> list[TaskView]:
     """Fill each logged task's ``adherence`` over its whole period."""
     today = today or timezone.localdate()
+    set_reported_through(views, today)
     for view in views:
         period = task_period(view, today)
         view.adherence = adherence_of([view], *period) if period else None
@@ -235,6 +268,7 @@ def episode_adherence(
 ) -> EpisodeAdherence | None:
     """The last ``weeks`` ISO weeks (this one so far included), from the first task's day."""
     mine = [v for v in views if v.task.episode_id == episode_id and v.task.kind in LOGGED_KINDS]
+    set_reported_through(mine, today)
     periods = [p for v in mine if (p := task_period(v, today))]
     if not periods:
         return None

@@ -55,6 +55,7 @@ class TaskView:
     versions: list[TaskVersion]
     completions: list[TaskCompletion] = field(default_factory=list)
     adherence: TaskAdherence | None = None
+    reported_through: date | None = None  # see completions.set_reported_through
 
     @property
     def current(self) -> TaskVersion:
