@@ -9,7 +9,7 @@ from typing import Any
 
 from concord.web.audit.service import Actor
 from concord.web.medications.models import MedicationRegimen
-from concord.web.plans import goals, tasks
+from concord.web.plans import goal_changes, tasks
 from concord.web.plans.models import Goal, Task
 
 from .conftest import Cast
@@ -26,12 +26,12 @@ def api_actor(cast: Cast, name: str) -> Actor:
 def goal_for(cast: Cast, words: str = "Sleep through the night", **extra: Any) -> Goal:
     """A goal of patient A proposed by clin_a, waiting for the patient's answer."""
     data = {"patient_words": words, "proposer": "clinician", "agreement": "ask", **extra}
-    return goals.propose_goal(web(cast, "clin_a"), cast.episode_a.pk, data)
+    return goal_changes.propose_goal(web(cast, "clin_a"), cast.episode_a.pk, data)
 
 
 def agreed_goal(cast: Cast, words: str = "Sleep through the night") -> Goal:
     goal = goal_for(cast, words)
-    goals.answer_goal(web(cast, "patient_a"), goal.pk, {"response": "agreed"})
+    goal_changes.answer_goal(web(cast, "patient_a"), goal.pk, {"response": "agreed"})
     goal.refresh_from_db()
     return goal
 
@@ -39,7 +39,7 @@ def agreed_goal(cast: Cast, words: str = "Sleep through the night") -> Goal:
 def revised_goal(cast: Cast) -> Goal:
     """Version 1 agreed, version 2 proposed by clin_a and waiting for the patient."""
     goal = agreed_goal(cast)
-    goals.revise_goal(
+    goal_changes.revise_goal(
         web(cast, "clin_a"),
         goal.pk,
         {

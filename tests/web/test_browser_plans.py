@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from concord.web.plans import goals
+from concord.web.plans import goal_ratings
 from concord.web.plans.models import TaskAgreement
 
 from .browser_support import (
@@ -57,7 +57,7 @@ def test_patient_agrees_to_a_task_in_the_portal_and_the_clinician_sees_it(
     browser: Any, live_server: Any, audit_cleanup: None, cast: Cast
 ) -> None:
     goal = agreed_goal(cast, "Get back to choir on Thursdays")
-    goals.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": "3"})
+    goal_ratings.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": "3"})
     goal_for(cast, "Sleep six hours most nights")  # waiting for the patient's answer
     task = homework_for(cast, title="Evening breathing practice", goals=[str(goal.pk)])
     programme_for(cast)

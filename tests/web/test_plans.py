@@ -16,7 +16,7 @@ from concord.web.audit.models import AuditEvent
 from concord.web.clinic.access import NotAllowed, NotFound
 from concord.web.clinic.models import EpisodeStatus
 from concord.web.clinic.services import FormInvalid
-from concord.web.plans import goals
+from concord.web.plans import goal_changes, goal_ratings, goals
 from concord.web.plans.models import Goal, GoalRating, GoalVersion
 
 from .access_tables import API_ANON, ApiTable, PageTable, statuses
@@ -143,9 +143,9 @@ def test_supervisor_reads_but_does_not_write(cast: Cast) -> None:
     supervisor = web(cast, "sup_a")
     assert goals.goal_detail(supervisor, goal.pk).current.patient_words == "Sleep through the night"
     with pytest.raises(NotAllowed):
-        goals.propose_goal(supervisor, cast.episode_a.pk, {"patient_words": "x"})
+        goal_changes.propose_goal(supervisor, cast.episode_a.pk, {"patient_words": "x"})
     with pytest.raises(NotAllowed):
-        goals.close_goal(supervisor, goal.pk, {"outcome": "achieved"})
+        goal_changes.close_goal(supervisor, goal.pk, {"outcome": "achieved"})
     with pytest.raises(NotFound):
         goals.goal_detail(web(cast, "sup_b"), goal.pk)
     assert Goal.objects.count() == 1
@@ -158,7 +158,7 @@ def test_supervisor_reads_but_does_not_write(cast: Cast) -> None:
 def test_clinician_proposes_and_the_patient_agrees_in_the_portal(cast: Cast) -> None:
     goal = goal_for(cast, target="Asleep by 23:00 five nights a week")
     assert goal.status == "proposed"
-    version = goals.answer_goal(
+    version = goal_changes.answer_goal(
         web(cast, "patient_a"), goal.pk, {"response": "agreed", "words": "Yes, that's it."}
     )
     goal.refresh_from_db()
@@ -187,7 +187,7 @@ def test_revision_keeps_the_old_version_and_who_did_each(cast: Cast) -> None:
     assert view.waiting.number == 2
     session = make_session(cast.episode_a, timezone.now() - timedelta(hours=1))
     # The patient agrees in session; colleague_a records it.
-    goals.respond_to_goal(
+    goal_changes.respond_to_goal(
         web(cast, "colleague_a"),
         goal.pk,
         {"response": "agreed", "words": "Six hours is realistic.", "session": session.pk},
@@ -218,7 +218,7 @@ def test_revision_keeps_the_old_version_and_who_did_each(cast: Cast) -> None:
 
 @pytest.mark.django_db
 def test_patient_proposes_in_the_portal_and_the_care_team_agrees(cast: Cast) -> None:
-    goal = goals.propose_own_goal(
+    goal = goal_changes.propose_own_goal(
         web(cast, "patient_a"),
         {"patient_words": "  Walk my dog again  ", "why_it_matters": "She misses it."},
     )
@@ -231,10 +231,12 @@ def test_patient_proposes_in_the_portal_and_the_care_team_agrees(cast: Cast) -> 
     )
     # The patient cannot agree to their own proposal.
     with pytest.raises(FormInvalid) as refused:
-        goals.answer_goal(web(cast, "patient_a"), goal.pk, {"response": "agreed"})
+        goal_changes.answer_goal(web(cast, "patient_a"), goal.pk, {"response": "agreed"})
     assert list(refused.value.errors) == ["version"]
     # A clinician answers for the care team: no session needed (their own act).
-    version = goals.respond_to_goal(web(cast, "colleague_a"), goal.pk, {"response": "agreed"})
+    version = goal_changes.respond_to_goal(
+        web(cast, "colleague_a"), goal.pk, {"response": "agreed"}
+    )
     assert (version.response_side, version.response_by, version.response_in_session) == (
         "clinician",
         cast.users["colleague_a"],
@@ -251,7 +253,7 @@ def test_goal_set_together_in_session_records_both_acts(cast: Cast) -> None:
         "agreement": "agreed_in_session",
         "session": session.pk,
     }
-    goal = goals.propose_goal(web(cast, "clin_a"), cast.episode_a.pk, data)
+    goal = goal_changes.propose_goal(web(cast, "clin_a"), cast.episode_a.pk, data)
     version = goal.versions.get()
     assert goal.status == "agreed"
     # The patient's proposal recorded by clin_a in session; clin_a's own agreement.
@@ -267,7 +269,7 @@ def test_goal_set_together_in_session_records_both_acts(cast: Cast) -> None:
     )
     # Clinician proposes, the patient agrees in session: the agreement is the patient's.
     data = {**data, "proposer": "clinician", "patient_words": "Cut down to 2 coffees"}
-    version = goals.propose_goal(web(cast, "clin_a"), cast.episode_a.pk, data).versions.get()
+    version = goal_changes.propose_goal(web(cast, "clin_a"), cast.episode_a.pk, data).versions.get()
     assert (version.proposed_side, version.response_side, version.response_in_session) == (
         "clinician",
         "patient",
@@ -279,10 +281,10 @@ def test_goal_set_together_in_session_records_both_acts(cast: Cast) -> None:
 def test_in_session_acts_need_a_session_of_this_episode(cast: Cast) -> None:
     data = {"patient_words": "x", "proposer": "patient_in_session", "agreement": "ask"}
     with pytest.raises(FormInvalid) as refused:
-        goals.propose_goal(web(cast, "clin_a"), cast.episode_a.pk, data)
+        goal_changes.propose_goal(web(cast, "clin_a"), cast.episode_a.pk, data)
     assert list(refused.value.errors) == ["session"]
     with pytest.raises(FormInvalid) as refused:
-        goals.propose_goal(
+        goal_changes.propose_goal(
             web(cast, "clin_a"), cast.episode_a.pk, {**data, "session": cast.session_b.pk}
         )
     assert list(refused.value.errors) == ["session"]
@@ -293,18 +295,18 @@ def test_in_session_acts_need_a_session_of_this_episode(cast: Cast) -> None:
 def test_a_new_version_replaces_a_waiting_one_and_the_patient_may_decline(cast: Cast) -> None:
     goal = goal_for(cast)
     clinician = web(cast, "clin_a")
-    declined = goals.answer_goal(
+    declined = goal_changes.answer_goal(
         web(cast, "patient_a"), goal.pk, {"response": "not_agreed", "words": "Too much at once."}
     )
     assert (declined.state, declined.response) == ("not_agreed", "not_agreed")
     goal.refresh_from_db()
     assert goal.status == "proposed"  # never agreed
-    goals.revise_goal(
+    goal_changes.revise_goal(
         clinician,
         goal.pk,
         {"patient_words": "Sleep better", "proposer": "clinician", "agreement": "ask"},
     )
-    goals.revise_goal(
+    goal_changes.revise_goal(
         clinician,
         goal.pk,
         {"patient_words": "Sleep better on weekdays", "proposer": "clinician", "agreement": "ask"},
@@ -320,9 +322,9 @@ def test_closed_goals_are_read_only(cast: Cast) -> None:
     goal = agreed_goal(cast)
     clinician = web(cast, "clin_a")
     with pytest.raises(FormInvalid) as refused:
-        goals.close_goal(clinician, goal.pk, {"outcome": "dropped"})
+        goal_changes.close_goal(clinician, goal.pk, {"outcome": "dropped"})
     assert list(refused.value.errors) == ["note"]  # why it is dropped
-    goals.close_goal(clinician, goal.pk, {"outcome": "achieved", "note": "Sleeping 7 h."})
+    goal_changes.close_goal(clinician, goal.pk, {"outcome": "achieved", "note": "Sleeping 7 h."})
     goal.refresh_from_db()
     assert (goal.status, goal.closed_by, goal.closed_note) == (
         "achieved",
@@ -330,11 +332,11 @@ def test_closed_goals_are_read_only(cast: Cast) -> None:
         "Sleeping 7 h.",
     )
     for call in (
-        lambda: goals.revise_goal(
+        lambda: goal_changes.revise_goal(
             clinician, goal.pk, {"patient_words": "y", "proposer": "clinician", "agreement": "ask"}
         ),
-        lambda: goals.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": "8"}),
-        lambda: goals.close_goal(clinician, goal.pk, {"outcome": "dropped", "note": "n"}),
+        lambda: goal_ratings.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": "8"}),
+        lambda: goal_changes.close_goal(clinician, goal.pk, {"outcome": "dropped", "note": "n"}),
     ):
         with pytest.raises(FormInvalid) as refused:
             call()
@@ -352,7 +354,7 @@ def test_an_ended_episode_takes_no_new_goals(cast: Cast) -> None:
         goal_for(cast)
     assert list(refused.value.errors) == ["episode"]
     with pytest.raises(FormInvalid) as refused:
-        goals.propose_own_goal(web(cast, "patient_a"), {"patient_words": "x"})
+        goal_changes.propose_own_goal(web(cast, "patient_a"), {"patient_words": "x"})
     assert list(refused.value.errors) == ["episode"]
     assert not Goal.objects.exists()
 
@@ -368,7 +370,7 @@ def test_portal_rating_links_to_the_latest_session_and_change_is_last_minus_firs
     patient = web(cast, "patient_a")
     recent = make_session(cast.episode_a, timezone.now() - timedelta(days=2))
     make_session(cast.episode_a, timezone.now() + timedelta(days=3), status="scheduled")
-    first = goals.rate_own_goal(patient, goal.pk, {"score": "2", "note": "Bad week."})
+    first = goal_ratings.rate_own_goal(patient, goal.pk, {"score": "2", "note": "Bad week."})
     assert (first.score, first.source, first.session, first.recorded_by) == (
         2,
         "portal",
@@ -376,8 +378,8 @@ def test_portal_rating_links_to_the_latest_session_and_change_is_last_minus_firs
         cast.users["patient_a"],
     )
     assert first.version.number == 1
-    goals.rate_own_goal(patient, goal.pk, {"score": "3"})
-    goals.rate_own_goal(patient, goal.pk, {"score": "6"})
+    goal_ratings.rate_own_goal(patient, goal.pk, {"score": "3"})
+    goal_ratings.rate_own_goal(patient, goal.pk, {"score": "6"})
     progress = goals.goal_detail(web(cast, "clin_a"), goal.pk).progress
     # 6 - 2 = 4 >= 2.45: a reliable improvement.
     assert (progress.first, progress.last, progress.change, progress.category) == (
@@ -393,14 +395,14 @@ def test_without_a_session_nearby_a_portal_rating_has_none(cast: Cast) -> None:
     goal = agreed_goal(cast)  # session_a is 7 days ago; move it out of the window
     cast.session_a.scheduled_at = timezone.now() - timedelta(days=9)
     cast.session_a.save()
-    rating = goals.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": "5"})
+    rating = goal_ratings.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": "5"})
     assert rating.session is None
 
 
 @pytest.mark.django_db
 def test_clinician_records_the_patients_rating_said_in_session(cast: Cast) -> None:
     goal = agreed_goal(cast)
-    rating = goals.record_rating(
+    rating = goal_ratings.record_rating(
         web(cast, "colleague_a"), goal.pk, {"score": "7", "session": cast.session_a.pk}
     )
     assert (rating.score, rating.source, rating.recorded_by, rating.session) == (
@@ -419,10 +421,10 @@ def test_rating_out_of_range_is_refused_with_the_field_and_nothing_written(
 ) -> None:
     goal = agreed_goal(cast)
     with pytest.raises(FormInvalid) as refused:
-        goals.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": score})
+        goal_ratings.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": score})
     assert list(refused.value.errors) == ["score"]
     with pytest.raises(FormInvalid) as refused:
-        goals.record_rating(
+        goal_ratings.record_rating(
             web(cast, "clin_a"), goal.pk, {"score": score, "session": cast.session_a.pk}
         )
     assert list(refused.value.errors) == ["score"]
@@ -434,16 +436,16 @@ def test_rating_out_of_range_is_refused_with_the_field_and_nothing_written(
 def test_only_agreed_goals_are_rated_and_sessions_of_another_episode_refused(cast: Cast) -> None:
     goal = goal_for(cast)  # not agreed yet
     with pytest.raises(FormInvalid) as refused:
-        goals.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": "4"})
+        goal_ratings.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": "4"})
     assert list(refused.value.errors) == ["goal"]
-    goals.answer_goal(web(cast, "patient_a"), goal.pk, {"response": "agreed"})
+    goal_changes.answer_goal(web(cast, "patient_a"), goal.pk, {"response": "agreed"})
     with pytest.raises(FormInvalid) as refused:
-        goals.record_rating(
+        goal_ratings.record_rating(
             web(cast, "clin_a"), goal.pk, {"score": "4", "session": cast.session_b.pk}
         )
     assert list(refused.value.errors) == ["session"]
     with pytest.raises(NotFound):  # patient B cannot rate A's goal
-        goals.rate_own_goal(web(cast, "patient_b"), goal.pk, {"score": "4"})
+        goal_ratings.rate_own_goal(web(cast, "patient_b"), goal.pk, {"score": "4"})
     assert not GoalRating.objects.exists()
 
 
@@ -453,8 +455,8 @@ def test_only_agreed_goals_are_rated_and_sessions_of_another_episode_refused(cas
 @pytest.mark.django_db
 def test_current_goals_with_latest_rating_and_its_own_access_check(cast: Cast) -> None:
     agreed = agreed_goal(cast, "Cook dinner twice a week")
-    goals.rate_own_goal(web(cast, "patient_a"), agreed.pk, {"score": "4"})
-    goals.rate_own_goal(web(cast, "patient_a"), agreed.pk, {"score": "6"})
+    goal_ratings.rate_own_goal(web(cast, "patient_a"), agreed.pk, {"score": "4"})
+    goal_ratings.rate_own_goal(web(cast, "patient_a"), agreed.pk, {"score": "6"})
     goal_for(cast, "Not agreed yet")  # only agreed goals are current
     for reader in ("clin_a", "sup_a", "patient_a"):
         rows = goals.current_goals(web(cast, reader), cast.patient_a.pk)
@@ -477,8 +479,8 @@ def test_current_goals_with_latest_rating_and_its_own_access_check(cast: Cast) -
 @pytest.mark.django_db
 def test_every_goal_write_and_read_is_audited(cast: Cast) -> None:
     goal = revised_goal(cast)
-    goals.answer_goal(web(cast, "patient_a"), goal.pk, {"response": "agreed"})
-    goals.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": "5"})
+    goal_changes.answer_goal(web(cast, "patient_a"), goal.pk, {"response": "agreed"})
+    goal_ratings.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": "5"})
     goals.goal_detail(web(cast, "sup_a"), goal.pk)
     rows = [(r.action, r.object_type, r.actor_username) for r in AuditEvent.objects.order_by("id")]
     assert rows == [

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from concord.web.measures.models import Administration
-from concord.web.plans import completions, goals, tasks
+from concord.web.plans import completions, goal_changes, goal_ratings, tasks
 from concord.web.plans.models import Goal, Task, TaskCompletion, TaskVersion
 
 from .conftest import Cast
@@ -58,8 +58,8 @@ def submitted_waisr(cast: Cast, total: float, session_at: timezone.datetime) -> 
 @pytest.mark.django_db
 def test_patient_page_shows_goals_tasks_agreement_and_confidence(cast: Cast) -> None:
     goal = agreed_goal(cast, "Get back to choir on Thursdays")
-    goals.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": "3"})
-    goals.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": "7"})
+    goal_ratings.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": "3"})
+    goal_ratings.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": "7"})
     task = homework_for(cast, goals=[str(goal.pk)])
     tasks.answer_task(
         web(cast, "patient_a"),
@@ -144,7 +144,7 @@ def test_task_form_shows_the_bad_exercise_row(cast: Cast) -> None:
 @pytest.mark.django_db
 def test_goal_history_page_shows_who_did_what(cast: Cast) -> None:
     goal = agreed_goal(cast)
-    goals.revise_goal(
+    goal_changes.revise_goal(
         web(cast, "clin_a"),
         goal.pk,
         {
@@ -235,7 +235,7 @@ def api(cast: Cast, name: str, method: str, path: str, body: object = None) -> t
 @pytest.mark.django_db
 def test_api_goals_with_versions_ratings_and_change(cast: Cast) -> None:
     goal = agreed_goal(cast)
-    goals.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": "5"})
+    goal_ratings.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": "5"})
     status, body = api(cast, "sup_a", "GET", f"/api/v1/patients/{cast.patient_a.pk}/goals")
     assert status == 200
     [out] = body  # type: ignore[misc]
@@ -294,7 +294,7 @@ def test_api_creates_tasks_with_the_page_rules(cast: Cast) -> None:
 def test_api_fhir_goal_bundle(cast: Cast) -> None:
     goal = agreed_goal(cast)
     for score in ("2", "6"):
-        goals.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": score})
+        goal_ratings.rate_own_goal(web(cast, "patient_a"), goal.pk, {"score": score})
     goal_for(cast, "Swim once a week", target="25 lengths", target_date="2030-06-01")
     status, bundle = api(cast, "clin_a", "GET", f"/api/v1/patients/{cast.patient_a.pk}/goals/fhir")
     assert status == 200

@@ -12,7 +12,7 @@ from django.utils import timezone
 from concord.web.audit.models import AuditEvent
 from concord.web.clinic.access import NotAllowed, NotFound
 from concord.web.clinic.services import FormInvalid
-from concord.web.plans import completions, goals, tasks
+from concord.web.plans import completions, goal_changes, tasks
 from concord.web.plans.models import Task, TaskAgreement, TaskCompletion, TaskVersion
 
 from .conftest import Cast, make_session
@@ -115,7 +115,7 @@ def test_medicine_task_takes_a_regimen_of_this_episode_only(cast: Cast) -> None:
 
 @pytest.mark.django_db
 def test_a_goal_of_another_patients_episode_is_refused(cast: Cast) -> None:
-    goal_b = goals.propose_goal(
+    goal_b = goal_changes.propose_goal(
         web(cast, "clin_b"),
         cast.episode_b.pk,
         {"patient_words": "Garden again", "proposer": "clinician", "agreement": "ask"},

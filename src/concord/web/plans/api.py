@@ -20,7 +20,7 @@ from concord.web.api.api import api_roles
 from concord.web.api.schemas import ErrorOut
 from concord.web.audit.models import Channel
 from concord.web.audit.service import Actor
-from concord.web.plans import completions, goals, tasks
+from concord.web.plans import completions, goal_changes, goals, tasks
 from concord.web.plans.fhir import goals_bundle
 from concord.web.plans.goals import GoalView
 from concord.web.plans.tasks import EXERCISES_PREFIX, TaskView
@@ -368,7 +368,7 @@ def create_goal(request: HttpRequest, episode_id: int, payload: GoalIn) -> Any:
     actor = _actor(request)
     data = payload.dict()
     data["session"] = data.pop("session_id")
-    goal = goals.propose_goal(actor, episode_id, data)
+    goal = goal_changes.propose_goal(actor, episode_id, data)
     return Status(201, goal_out(goals.goal_detail(actor, goal.pk)))
 
 

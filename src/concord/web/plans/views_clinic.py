@@ -15,7 +15,7 @@ from concord.web.accounts.models import Role
 from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotAllowed, NotFound
 from concord.web.clinic.services import FormInvalid
-from concord.web.plans import access, completions, goals, tasks
+from concord.web.plans import access, completions, goal_changes, goal_ratings, goals, tasks
 from concord.web.plans.charts import goal_ratings_svg
 from concord.web.plans.forms import (
     CloseGoalForm,
@@ -51,7 +51,7 @@ def goal_new(request: HttpRequest, episode_id: int) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
-            goals.propose_goal(actor, episode.pk, request.POST)
+            goal_changes.propose_goal(actor, episode.pk, request.POST)
         except FormInvalid as invalid:
             errors = invalid.errors
         else:
@@ -115,7 +115,7 @@ def goal_revise(request: HttpRequest, goal_id: int) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
-            goals.revise_goal(actor, view.goal.pk, request.POST)
+            goal_changes.revise_goal(actor, view.goal.pk, request.POST)
         except FormInvalid as invalid:
             errors = invalid.errors
         except NotAllowed:
@@ -146,7 +146,7 @@ def goal_respond(request: HttpRequest, goal_id: int) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
-            goals.respond_to_goal(actor, view.goal.pk, request.POST)
+            goal_changes.respond_to_goal(actor, view.goal.pk, request.POST)
         except FormInvalid as invalid:
             errors = invalid.errors
         else:
@@ -174,7 +174,7 @@ def goal_close(request: HttpRequest, goal_id: int) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
-            goals.close_goal(actor, view.goal.pk, request.POST)
+            goal_changes.close_goal(actor, view.goal.pk, request.POST)
         except FormInvalid as invalid:
             errors = invalid.errors
         else:
@@ -198,7 +198,7 @@ def goal_rate(request: HttpRequest, goal_id: int) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
-            goals.record_rating(actor, view.goal.pk, request.POST)
+            goal_ratings.record_rating(actor, view.goal.pk, request.POST)
         except FormInvalid as invalid:
             errors = invalid.errors
         else:

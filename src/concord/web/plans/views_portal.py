@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,7 +20,7 @@ from concord.web.accounts.models import Role
 from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotFound
 from concord.web.clinic.services import FormInvalid
-from concord.web.plans import completions, goals, portal, tasks
+from concord.web.plans import completions, goal_changes, goal_ratings, portal, tasks
 from concord.web.plans.forms import PatientGoalAnswerForm, PatientGoalForm, PortalRatingForm
 from concord.web.plans.task_forms import AgreementForm
 
@@ -41,14 +41,14 @@ def plan(request: HttpRequest) -> HttpResponse:
 def goal_new(request: HttpRequest) -> HttpResponse:
     actor = Actor.from_request(request)
     try:
-        episodes = goals.open_episodes_of_patient(actor)
+        episodes = goal_changes.open_episodes_of_patient(actor)
     except NotFound:
         raise Http404 from None
     form = PatientGoalForm(request.POST or None, episodes=episodes)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
-            goal = goals.propose_own_goal(actor, request.POST)
+            goal = goal_changes.propose_own_goal(actor, request.POST)
         except FormInvalid as invalid:
             errors = invalid.errors
         else:
@@ -95,7 +95,7 @@ def goal(request: HttpRequest, goal_id: int) -> HttpResponse:
 def goal_answer(request: HttpRequest, goal_id: int) -> HttpResponse:
     actor = Actor.from_request(request)
     try:
-        version = goals.answer_goal(actor, goal_id, request.POST)
+        version = goal_changes.answer_goal(actor, goal_id, request.POST)
     except NotFound:
         raise Http404 from None
     except FormInvalid as invalid:
@@ -118,7 +118,7 @@ def goal_answer(request: HttpRequest, goal_id: int) -> HttpResponse:
 def goal_rate(request: HttpRequest, goal_id: int) -> HttpResponse:
     actor = Actor.from_request(request)
     try:
-        rating = goals.rate_own_goal(actor, goal_id, request.POST)
+        rating = goal_ratings.rate_own_goal(actor, goal_id, request.POST)
     except NotFound:
         raise Http404 from None
     except FormInvalid as invalid:
@@ -199,6 +199,6 @@ def task_log(request: HttpRequest, task_id: int) -> HttpResponse:
         messages.success(request, _("Well done! Saved as done today."))
     else:
         messages.success(
-            request, _("Saved as done on %(day)s.") % {"day": day.strftime("%d %b %Y")}
+            request, _("Saved as done on %(day)s.") % {"day": formats.date_format(day, "j F Y")}
         )
     return redirect("plans:portal_task", task_id=task_id)
