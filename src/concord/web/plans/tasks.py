@@ -251,7 +251,8 @@ def create_task(actor: Actor, episode_id: object, kind: str, data: Mapping[str, 
     episode = access.staff_episode(actor.user, episode_id)
     access.require_clinician(actor.user, "tasks")
     if kind not in TaskKind.values:
-        raise FormInvalid({"kind": [f"Use one of: {', '.join(TaskKind.values)}."]})
+        choices = ", ".join(TaskKind.values)
+        raise FormInvalid({"kind": [_("Use one of: %(kinds)s.") % {"kinds": choices}]})
     forms = task_forms(episode, kind, data)
     if not forms.is_valid():
         raise forms.errors()
