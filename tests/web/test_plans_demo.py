@@ -27,29 +27,29 @@ from concord.web.plans.models import (
 TODAY = date(2026, 11, 21)
 
 
-def plan_snapshot() -> list[tuple[object, ...]]:
-    return [
-        *GoalVersion.objects.order_by(
-            "goal__episode__patient__family_name", "goal__created_at", "number"
-        )
-        .values_list(
+def plan_snapshot() -> list[str]:
+    """Every plan row's values, sorted (so the database's order of ties does not matter)."""
+    rows = [
+        *GoalVersion.objects.values_list(
             "goal__episode__patient__given_name",
+            "goal__created_at",
+            "number",
             "patient_words",
             "target",
             "state",
             "proposed_side",
-        )
-        .iterator(),
-        *GoalRating.objects.order_by("rated_at", "score")
-        .values_list("score", "source", "rated_at")
-        .iterator(),
-        *TaskCompletion.objects.order_by("day", "task__kind", "exercise__name")
-        .values_list("day", "task__kind", "exercise__name", "source")
-        .iterator(),
-        *TaskAgreement.objects.order_by("answered_at", "confidence")
-        .values_list("response", "confidence")
-        .iterator(),
+        ),
+        *GoalRating.objects.values_list(
+            "goal__episode__patient__given_name", "score", "source", "rated_at"
+        ),
+        *TaskCompletion.objects.values_list(
+            "task__episode__patient__given_name", "day", "task__kind", "exercise__name", "source"
+        ),
+        *TaskAgreement.objects.values_list(
+            "version__task__episode__patient__given_name", "response", "confidence", "answered_at"
+        ),
     ]
+    return sorted(repr(row) for row in rows)
 
 
 @pytest.mark.django_db
