@@ -178,7 +178,10 @@ class CompletionForm(forms.Form):
     """One log of an exercise programme or homework: the day, and optional details."""
 
     day = forms.DateField(
-        label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Day"),
+        required=False,
+        help_text=_("Leave empty for today."),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     sets_done = forms.IntegerField(label=_("Sets done"), required=False, min_value=1, max_value=50)
     effort = score_field(_("How hard was it? 0 = very easy, 10 = as hard as it gets"), False)
