@@ -17,7 +17,7 @@ from concord.web.accounts.models import Role
 from concord.web.audit.service import Actor
 from concord.web.barriers import resources
 from concord.web.barriers.resource_forms import DirectoryFilterForm
-from concord.web.barriers.views import attach_errors
+from concord.web.barriers.views import attach_errors, posted
 from concord.web.clinic.access import NotAllowed, NotFound
 from concord.web.clinic.services import FormInvalid
 
@@ -77,7 +77,7 @@ def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def resource_new(request: HttpRequest) -> HttpResponse:
     actor = Actor.from_request(request)
-    form = resources.resource_form(actor, request.POST or None)
+    form = resources.resource_form(actor, posted(request))
     if request.method == "POST":
         try:
             resource = resources.create_resource(actor, request.POST)
@@ -100,7 +100,7 @@ def resource_edit(request: HttpRequest, resource_id: int) -> HttpResponse:
     actor = Actor.from_request(request)
     try:
         resource = resources.get_resource(actor, resource_id)
-        form = resources.resource_form(actor, request.POST or None, instance=resource)
+        form = resources.resource_form(actor, posted(request), instance=resource)
         if request.method == "POST":
             resources.update_resource(actor, resource.pk, request.POST)
             messages.success(request, _("Directory entry saved."))

@@ -75,9 +75,12 @@ class BarrierForm(forms.ModelForm):
             (RaisedBy.PATIENT, _("The patient's own words")),
             (RaisedBy.CLINICIAN, _("My summary")),
         ]
+        self.fields["words_of"].required = False  # then: the words of whoever raised it
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if not data.get("words_of") and data.get("raised_by"):
+            data["words_of"] = data["raised_by"]
         if data.get("kind") == BarrierKind.OTHER and not (data.get("description") or "").strip():
             self.add_error("description", _("Describe the barrier when it is “Other”."))
         episode, regimen = data.get("episode"), data.get("regimen")

@@ -18,7 +18,7 @@ from concord.web.barriers import portal, referrals
 from concord.web.barriers.forms import PortalBarrierForm
 from concord.web.barriers.models import CURRENT_BARRIER_STATUSES
 from concord.web.barriers.suggestions import PORTAL_BARRIER_LABELS
-from concord.web.barriers.views import attach_errors
+from concord.web.barriers.views import attach_errors, posted
 from concord.web.clinic.access import NotFound
 from concord.web.clinic.services import FormInvalid
 
@@ -27,7 +27,7 @@ from concord.web.clinic.services import FormInvalid
 @require_http_methods(["GET", "POST"])
 def my_barriers(request: HttpRequest) -> HttpResponse:
     actor = Actor.from_request(request)
-    form = PortalBarrierForm(request.POST or None)
+    form = PortalBarrierForm(posted(request))
     try:
         if request.method == "POST":
             try:

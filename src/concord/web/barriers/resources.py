@@ -154,6 +154,10 @@ def update_resource(
     now: datetime | None = None,
 ) -> CommunityResource:
     resource = _writable(actor, resource_id)
+    if data.get("clinic") in (None, ""):  # unchanged unless named
+        data = {**dict(data.items()), "clinic": str(resource.clinic_id)}
+    fields = list(ResourceForm.Meta.fields)
+    before = {f: getattr(resource, f) for f in fields}
     form = resource_form(actor, data, instance=resource, today=today)
     if not form.is_valid():
         raise FormInvalid.from_forms(form)
@@ -162,14 +166,8 @@ def update_resource(
         resource.updated_by = actor.user
         resource.updated_at = now or timezone.now()
         resource.save()
-        audit(
-            actor,
-            Action.UPDATE,
-            "community_resource",
-            resource.pk,
-            [],
-            {"changed": sorted(form.changed_data)},
-        )
+        changed = [f for f in fields if getattr(resource, f) != before[f]]
+        audit(actor, Action.UPDATE, "community_resource", resource.pk, [], {"changed": changed})
     return resource
 
 

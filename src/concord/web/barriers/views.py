@@ -29,6 +29,11 @@ from concord.web.clinic.services import FormInvalid
 STAFF = (Role.CLINICIAN, Role.SUPERVISOR)
 
 
+def posted(request: HttpRequest) -> Any:
+    """The submitted data on a POST (even an empty one), None on a GET."""
+    return request.POST if request.method == "POST" else None
+
+
 def attach_errors(form: forms.BaseForm, invalid: FormInvalid) -> None:
     """Show the service's messages on the form (those the form itself did not find too)."""
     found = form.errors  # runs the form's own checks first
@@ -69,7 +74,7 @@ def barrier_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     choices = services.form_choices(actor, patient)
-    form = BarrierForm(request.POST or None, initial={"raised_by": "patient"}, **choices)
+    form = BarrierForm(posted(request), initial={"raised_by": "patient"}, **choices)
     if request.method == "POST":
         try:
             barrier = services.report_barrier(actor, patient.pk, request.POST)
@@ -120,7 +125,7 @@ def barrier_status(request: HttpRequest, barrier_id: int) -> HttpResponse:
         barrier = services.get_barrier(actor, barrier_id)
     except NotFound:
         raise Http404 from None
-    form = BarrierStatusForm(request.POST or None, barrier=barrier)
+    form = BarrierStatusForm(posted(request), barrier=barrier)
     if request.method == "POST":
         try:
             services.change_barrier_status(actor, barrier.pk, request.POST)
@@ -156,7 +161,7 @@ def action_new(request: HttpRequest, barrier_id: int) -> HttpResponse:
     today = timezone.localdate()
     suggestion = suggestion_for(barrier.kind)
     form = ActionForm(
-        request.POST or None,
+        posted(request),
         barrier=barrier,
         owners=services.action_owners(actor, barrier),
         today=today,
@@ -200,7 +205,7 @@ def action_follow_up(request: HttpRequest, action_id: int) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     today = timezone.localdate()
-    form = FollowUpForm(request.POST or None, action=action, today=today)
+    form = FollowUpForm(posted(request), action=action, today=today)
     if request.method == "POST":
         try:
             services.follow_up_action(actor, action.pk, request.POST, today=today)
@@ -230,7 +235,7 @@ def referral_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     initial: dict[str, Any] = {}
     if request.GET.get("action", "").isdigit():
         initial["action"] = int(request.GET["action"])
-    form = ReferralForm(request.POST or None, initial=initial, **choices)
+    form = ReferralForm(posted(request), initial=initial, **choices)
     if request.method == "POST":
         try:
             referrals.create_referral(actor, patient.pk, request.POST)
@@ -257,7 +262,7 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
         referral = referrals.get_referral(actor, referral_id)
     except NotFound:
         raise Http404 from None
-    form = ReferralStatusForm(request.POST or None, current=referral.status)
+    form = ReferralStatusForm(posted(request), current=referral.status)
     if request.method == "POST":
         try:
             referrals.change_referral_status(actor, referral.pk, request.POST)
