@@ -66,6 +66,13 @@ class ResourceForm(forms.ModelForm):
             "eligibility": forms.Textarea(attrs={"rows": 2}),
             "last_verified_on": forms.DateInput(attrs={"type": "date"}),
         }
+        help_texts = {
+            "phone": _("Give at least one of phone, email and web address."),
+            "last_verified_on": _(
+                "The day someone checked these details with the service; entries not checked "
+                "for 12 months are flagged."
+            ),
+        }
 
     def __init__(self, *args: Any, clinics: QuerySet[Clinic], today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -115,15 +122,27 @@ class ResourceForm(forms.ModelForm):
         return data
 
 
+class ResourceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        languages = ", ".join(obj.language_codes)
+        return f"{obj.name} ({obj.get_category_display()}{'; ' + languages if languages else ''})"
+
+
+class ActionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        barrier, action = obj.barrier.get_kind_display(), obj.get_kind_display()
+        return f"{barrier}: {action} ({obj.follow_up_on:%Y-%m-%d})"
+
+
 class ReferralForm(forms.Form):
-    resource = forms.ModelChoiceField(
+    resource = ResourceChoiceField(
         label=_("Community resource"),
         queryset=CommunityResource.objects.none(),
         error_messages={
             "invalid_choice": _("Choose a listed resource of this patient's clinic directory.")
         },
     )
-    action = forms.ModelChoiceField(
+    action = ActionChoiceField(
         label=_("For the barrier action"),
         queryset=BarrierAction.objects.none(),
         required=False,

@@ -97,16 +97,13 @@ def resource_form(
     today: date | None = None,
 ) -> ResourceForm:
     clinics = scope.writable_clinics(actor.user)
+    today = today or timezone.localdate()
     initial: dict[str, Any] = {}
-    if instance is None and clinics.count() == 1:
-        initial["clinic"] = clinics.get()
-    return ResourceForm(
-        data,
-        instance=instance,
-        initial=initial,
-        clinics=clinics,
-        today=today or timezone.localdate(),
-    )
+    if instance is None:
+        initial["last_verified_on"] = today  # whoever adds an entry has just checked it
+        if clinics.count() == 1:
+            initial["clinic"] = clinics.get()
+    return ResourceForm(data, instance=instance, initial=initial, clinics=clinics, today=today)
 
 
 def _with_single_clinic(actor: Actor, data: Mapping[str, Any]) -> Mapping[str, Any]:
