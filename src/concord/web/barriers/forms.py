@@ -93,7 +93,7 @@ class PortalBarrierForm(forms.Form):
     """What a patient ticks in the portal, in plain words."""
 
     kinds = forms.MultipleChoiceField(
-        label=_("What makes it hard for you?"),
+        label=_("Tick all that are true for you"),
         choices=[(kind, PORTAL_BARRIER_LABELS[kind]) for kind in BarrierKind.values],
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Tick at least one box.")},
