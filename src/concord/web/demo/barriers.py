@@ -277,7 +277,7 @@ def _resource_for(
     category = CATEGORY_FOR_REFERRAL.get(kind)
     listed = [r for r in directory.get(episode.team.clinic_id, []) if r.active]
     matching = [r for r in listed if r.category == category]
-    return (matching or [None])[0]
+    return matching[0] if matching else None
 
 
 def _patient1(
