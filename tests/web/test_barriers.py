@@ -661,3 +661,45 @@ def test_every_barrier_kind_has_usual_actions_with_sources() -> None:
     assert suggestion_for("transport").action_kinds[0] == "telehealth"
     assert suggestion_for("language").action_kinds[0] == "interpreter_or_translation"
     assert suggestion_for("unknown") == SUGGESTIONS[BarrierKind.OTHER]
+
+
+@pytest.mark.django_db
+def test_follow_ups_of_my_own_and_of_my_teams(cast: Cast) -> None:
+    barrier = report(cast)
+    mine = open_action(cast, barrier, owner_clinician=str(cast.users["clin_a"].pk))
+    theirs = open_action(cast, barrier, kind="information_discussion")  # colleague_a owns it
+    everything = services.follow_ups(web(cast, "clin_a"))
+    assert [r.action.pk for r in everything] == [mine.pk, theirs.pk]
+    assert [r.action.pk for r in services.follow_ups(web(cast, "clin_a"), mine_only=True)] == [
+        mine.pk
+    ]
+    client = Client()
+    client.force_login(cast.users["clin_a"])
+    page = client.get(reverse("barriers:follow_ups"), {"mine": "1"}).content.decode()
+    assert page.count(">Follow up</a>") == 1
+    listed = (
+        AuditEvent.objects.filter(object_type="barrier_action", action="list").order_by("id").last()
+    )
+    assert listed is not None and listed.detail["action_ids"] == [mine.pk]
+
+
+@pytest.mark.django_db
+def test_a_referral_action_leads_on_to_the_referral_form(cast: Cast) -> None:
+    barrier = report(cast, kind="cost")
+    client = Client()
+    client.force_login(cast.users["clin_a"])
+    opened = client.post(
+        reverse("barriers:action_new", kwargs={"barrier_id": barrier.pk}),
+        {
+            "kind": "community_referral",
+            "description": "Money advice.",
+            "owner_kind": "clinician",
+            "owner_clinician": cast.users["clin_a"].pk,
+            "follow_up_on": (timezone.localdate() + timedelta(days=10)).isoformat(),
+        },
+    )
+    action = BarrierAction.objects.get()
+    url = reverse("barriers:referral_new", kwargs={"patient_id": cast.patient_a.pk})
+    assert opened.status_code == 302 and opened["Location"] == f"{url}?action={action.pk}"
+    form = client.get(opened["Location"]).content.decode()
+    assert f'<option value="{action.pk}" selected>Cost: Community resource referral' in form

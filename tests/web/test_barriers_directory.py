@@ -358,3 +358,21 @@ def test_a_referenced_resource_is_archived_never_deleted(cast: Cast) -> None:
     listed = resources.set_listed(web(cast, "clin_a"), resource.pk, True)
     assert listed.active is True and listed.archived_at is None
     assert Referral.objects.get().resource == resource
+
+
+@pytest.mark.django_db
+def test_archive_and_list_again_from_the_page_clinicians_only(cast: Cast) -> None:
+    resource = add(cast)
+    url = reverse("barriers:resource_archive", kwargs={"resource_id": resource.pk})
+    supervisor = Client()
+    supervisor.force_login(cast.users["sup_a"])
+    assert supervisor.post(url, {"listed": "0"}).status_code == 404
+    clinician = Client()
+    clinician.force_login(cast.users["clin_b"])  # team B works in the same clinic
+    assert clinician.post(url, {"listed": "0"}).status_code == 302
+    assert CommunityResource.objects.get().active is False
+    page = clinician.get(reverse("barriers:resource", kwargs={"resource_id": resource.pk}))
+    assert "List again" in page.content.decode()
+    assert clinician.post(url, {"listed": "1"}).status_code == 302
+    assert CommunityResource.objects.get().active is True
+    assert [r.detail for r in resource_audit()[1:]] == [{"archived": True}, {"archived": False}]
