@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from concord.web.audit.models import AuditEvent
 from concord.web.audit.service import Actor
-from concord.web.barriers import services
+from concord.web.barriers import actions, services
 from concord.web.barriers.models import (
     ActionKind,
     ActionUpdate,
@@ -209,7 +209,7 @@ def open_action(cast: Cast, barrier: Barrier, who: str = "clin_a", **values: Any
         "follow_up_on": (timezone.localdate() + timedelta(days=7)).isoformat(),
         **values,
     }
-    return services.open_action(web(cast, who), barrier.pk, data)
+    return actions.open_action(web(cast, who), barrier.pk, data)
 
 
 # ---------------------------------------------------------------- barriers
@@ -384,7 +384,7 @@ def test_every_read_is_audited_with_the_patient(cast: Cast) -> None:
     before = AuditEvent.objects.count()
     services.barriers_of_patient(web(cast, "sup_a"), cast.patient_a.pk)
     services.get_barrier(web(cast, "colleague_a"), barrier.pk)
-    services.get_action(web(cast, "clin_a"), action.pk)
+    actions.get_action(web(cast, "clin_a"), action.pk)
     rows = list(AuditEvent.objects.order_by("id")[before:])
     assert [(r.action, r.object_type, r.actor_username) for r in rows] == [
         ("list", "barrier", "sup_a"),
@@ -479,7 +479,7 @@ def test_action_owners_are_the_patient_a_named_person_or_a_care_team_clinician(
     cast: Cast,
 ) -> None:
     barrier = report(cast)
-    owners = services.action_owners(web(cast, "clin_a"), barrier)
+    owners = actions.action_owners(web(cast, "clin_a"), barrier)
     assert sorted(u.username for u in owners) == ["clin_a", "colleague_a"]
     by_patient = open_action(cast, barrier, owner_kind="patient", kind="reminder_plan")
     by_daughter = open_action(
@@ -509,12 +509,12 @@ def test_follow_up_moves_closes_and_keeps_every_step(cast: Cast) -> None:
     first_date = today + timedelta(days=7)
     later = today + timedelta(days=21)
     clinician = web(cast, "clin_a")
-    services.follow_up_action(
+    actions.follow_up_action(
         clinician,
         action.pk,
         {"status": "planned", "follow_up_on": later.isoformat(), "outcome_note": "Clinic full."},
     )
-    services.follow_up_action(
+    actions.follow_up_action(
         clinician, action.pk, {"status": "done", "outcome_note": "Dose moved to the evening."}
     )
     action.refresh_from_db()
@@ -545,7 +545,7 @@ def test_follow_up_moves_closes_and_keeps_every_step(cast: Cast) -> None:
     ]
     # A closed action stays closed: a new action is opened instead.
     with pytest.raises(FormInvalid) as refused:
-        services.follow_up_action(clinician, action.pk, {"status": "not_done", "outcome_note": "x"})
+        actions.follow_up_action(clinician, action.pk, {"status": "not_done", "outcome_note": "x"})
     assert refused.value.errors["status"] == [
         "This action is closed (Done); open a new action instead."
     ]
@@ -570,7 +570,7 @@ def test_bad_follow_up_is_refused_and_nothing_changes(
     dates = {"PAST": today - timedelta(days=1), "FUTURE": today + timedelta(days=30)}
     data = {k: dates[v].isoformat() if v in dates else v for k, v in data.items()}
     with pytest.raises(FormInvalid) as refused:
-        services.follow_up_action(web(cast, "clin_a"), action.pk, data)
+        actions.follow_up_action(web(cast, "clin_a"), action.pk, data)
     assert field in refused.value.errors
     action.refresh_from_db()
     assert action.status == "planned" and action.history.count() == 1
@@ -583,7 +583,7 @@ def test_overdue_follow_ups_are_flagged_in_words_on_the_patient_page_and_caseloa
     barrier = report(cast)
     today = timezone.localdate()
     # Opened ten days ago with a follow-up three days ago: overdue by today.
-    overdue = services.open_action(
+    overdue = actions.open_action(
         web(cast, "clin_a"),
         barrier.pk,
         {
@@ -606,12 +606,12 @@ def test_overdue_follow_ups_are_flagged_in_words_on_the_patient_page_and_caseloa
     assert html.count(">Overdue</strong>") == 1 and html.count(">Due today</strong>") == 1
     caseload = client.get(reverse("clinic:caseload")).content.decode()
     assert "1 barrier follow-up overdue" in caseload and "1 due within 7 days" in caseload
-    rows = services.follow_ups(web(cast, "sup_a"))
+    rows = actions.follow_ups(web(cast, "sup_a"))
     assert [(r.action.pk, r.overdue, r.due_today) for r in rows] == [
         (overdue.pk, True, False),
         (due.pk, False, True),
     ]
-    assert services.follow_ups(web(cast, "clin_b")) == []
+    assert actions.follow_ups(web(cast, "clin_b")) == []
 
 
 @pytest.mark.django_db
@@ -668,9 +668,9 @@ def test_follow_ups_of_my_own_and_of_my_teams(cast: Cast) -> None:
     barrier = report(cast)
     mine = open_action(cast, barrier, owner_clinician=str(cast.users["clin_a"].pk))
     theirs = open_action(cast, barrier, kind="information_discussion")  # colleague_a owns it
-    everything = services.follow_ups(web(cast, "clin_a"))
+    everything = actions.follow_ups(web(cast, "clin_a"))
     assert [r.action.pk for r in everything] == [mine.pk, theirs.pk]
-    assert [r.action.pk for r in services.follow_ups(web(cast, "clin_a"), mine_only=True)] == [
+    assert [r.action.pk for r in actions.follow_ups(web(cast, "clin_a"), mine_only=True)] == [
         mine.pk
     ]
     client = Client()

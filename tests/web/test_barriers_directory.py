@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from concord.web.accounts.models import Role, User
 from concord.web.audit.models import AuditEvent
-from concord.web.barriers import referrals, resources, services
+from concord.web.barriers import actions, referrals, resources, services
 from concord.web.barriers.languages import language_name, parse_language_list
 from concord.web.barriers.models import CommunityResource, Referral, ReferralStatusChange
 from concord.web.barriers.models.resources import twelve_months_before
@@ -320,7 +320,7 @@ def test_another_patients_action_cannot_be_named_and_supervisors_do_not_refer(ca
     other = services.report_barrier(
         web(cast, "clin_b"), cast.patient_b.pk, {"kind": "cost", "raised_by": "patient"}
     )
-    action_b = services.open_action(
+    action_b = actions.open_action(
         web(cast, "clin_b"),
         other.pk,
         {

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from concord.web.access_rules import roles
 from concord.web.accounts.models import Role
 from concord.web.audit.service import Actor
-from concord.web.barriers import referrals, services
+from concord.web.barriers import actions, referrals, services
 from concord.web.barriers.forms import ActionForm, BarrierForm, BarrierStatusForm, FollowUpForm
 from concord.web.barriers.models import ActionKind
 from concord.web.barriers.resource_forms import ReferralForm, ReferralStatusForm
@@ -163,13 +163,13 @@ def action_new(request: HttpRequest, barrier_id: int) -> HttpResponse:
     form = ActionForm(
         posted(request),
         barrier=barrier,
-        owners=services.action_owners(actor, barrier),
+        owners=actions.action_owners(actor, barrier),
         today=today,
         initial={"kind": suggestion.action_kinds[0], "owner_kind": "clinician"},
     )
     if request.method == "POST":
         try:
-            action = services.open_action(actor, barrier.pk, request.POST, today=today)
+            action = actions.open_action(actor, barrier.pk, request.POST, today=today)
         except FormInvalid as invalid:
             attach_errors(form, invalid)
         except NotAllowed:
@@ -201,14 +201,14 @@ def action_new(request: HttpRequest, barrier_id: int) -> HttpResponse:
 def action_follow_up(request: HttpRequest, action_id: int) -> HttpResponse:
     actor = Actor.from_request(request)
     try:
-        action = services.get_action(actor, action_id)
+        action = actions.get_action(actor, action_id)
     except NotFound:
         raise Http404 from None
     today = timezone.localdate()
     form = FollowUpForm(posted(request), action=action, today=today)
     if request.method == "POST":
         try:
-            services.follow_up_action(actor, action.pk, request.POST, today=today)
+            actions.follow_up_action(actor, action.pk, request.POST, today=today)
         except FormInvalid as invalid:
             attach_errors(form, invalid)
         except NotAllowed:
@@ -294,7 +294,7 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
 def follow_ups(request: HttpRequest) -> HttpResponse:
     actor = Actor.from_request(request)
     mine = request.GET.get("mine") == "1" and actor.user.role == Role.CLINICIAN
-    rows = services.follow_ups(actor, horizon_days=30, mine_only=mine)
+    rows = actions.follow_ups(actor, horizon_days=30, mine_only=mine)
     return render(
         request,
         "barriers/follow_ups.html",

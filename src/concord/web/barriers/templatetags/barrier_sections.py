@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from concord.web.accounts.models import Role
 from concord.web.audit.service import Actor
-from concord.web.barriers import portal, referrals, services
+from concord.web.barriers import actions, portal, referrals, services
 from concord.web.barriers.languages import language_name
 from concord.web.barriers.models import (
     ActionStatus,
@@ -101,7 +101,7 @@ def caseload_follow_ups(context: template.Context) -> dict[str, Any]:
     if actor is None:
         return {"visible": False}
     try:
-        rows = services.follow_ups(actor)
+        rows = actions.follow_ups(actor)
     except NotFound:
         return {"visible": False}
     overdue = [r for r in rows if r.overdue]
