@@ -39,8 +39,10 @@ from concord.web.medications.models import (
     DoseConfirmation,
     MedicationRegimen,
 )
+from concord.web.plans import goal_ratings, goals
 
 from .conftest import Cast, make_session
+from .plan_fixtures import agreed_goal, goal_for, revised_goal
 
 SECTION_IDS = {
     Scope.APPOINTMENTS: 'id="appointments"',
@@ -703,3 +705,30 @@ def test_a_clinician_withdraws_one_scope_on_the_patients_request(cast: Cast) -> 
     )
     assert refused.status_code == 400
     assert supporter.get(page_url(cast)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_goals_scope_shows_the_agreed_words_and_latest_rating_until_withdrawn(
+    cast: Cast,
+) -> None:
+    sleep = agreed_goal(cast, "Sleep through the night")
+    goal_ratings.rate_own_goal(web(cast, "patient_a"), sleep.pk, {"score": "3"})
+    goal_ratings.rate_own_goal(web(cast, "patient_a"), sleep.pk, {"score": "6"})
+    goal_for(cast, "Walk to the shop")  # proposed, not agreed: not in force, not shown
+    client = client_for(cast, "supporter")
+    assert client.get(page_url(cast)).status_code == 404  # nothing shared yet
+    grant(cast, "goals")
+    html = client.get(page_url(cast)).content.decode()
+    assert "“Sleep through the night”" in html
+    assert "Latest rating: 6 out of 10" in html  # the latest of 3 then 6
+    assert "Walk to the shop" not in html
+    # The supporter's read of the goals is audited with their role and the patient.
+    row = AuditEvent.objects.filter(object_type="goal", role="supporter").latest("pk")
+    assert row.patient_refs == f",{cast.patient_a.pk},"
+    # A revision waiting for the patient's answer leaves the agreed words in force.
+    revised_goal(cast)
+    assert "“Sleep through the night”" in client.get(page_url(cast)).content.decode()
+    supporters.set_scopes(web(cast, "patient_a"), cast.supporter_link.pk, {"scopes": []})
+    assert client.get(page_url(cast)).status_code == 404  # the very next request
+    with pytest.raises(NotFound):
+        goals.current_goals(web(cast, "supporter"), cast.patient_a.pk)

@@ -31,6 +31,7 @@ from concord.web.medications.models import (
     DoseConfirmation,
     MedicationRegimen,
 )
+from concord.web.plans.goals import GoalSummary, current_goals
 
 UPCOMING_APPOINTMENTS = 10
 RECENT_OBSERVATIONS = 8
@@ -230,6 +231,7 @@ class SupportedPage:
     appointments: list[Appointment] | None = None
     reminders: list[MedicineReminder] | None = None
     adherence: AdherenceSummary | None = None
+    goals: list[GoalSummary] | None = None
     observations: list[SupporterObservation] | None = None
 
     @property
@@ -256,6 +258,7 @@ def supported_patient(
         appointments=upcoming_appointments(patient, now) if Scope.APPOINTMENTS in scopes else None,
         reminders=reminders(patient, now) if Scope.REMINDERS in scopes else None,
         adherence=adherence_summary(patient, now) if Scope.ADHERENCE_SUMMARY in scopes else None,
+        goals=current_goals(actor, patient.pk) if Scope.GOALS in scopes else None,
         observations=own_observations(link) if Scope.OBSERVATIONS in scopes else None,
     )
     audit(

@@ -4,9 +4,9 @@ access path to episodes). Deny by default.
 * clinicians and supervisors: the goals and tasks of the episodes they may see (clinicians of
   the care team write; supervisors read);
 * patients: their own, in the portal;
-* supporters: nothing yet. A supporter with the patient's "goals" consent will read goals
-  through :func:`concord.web.plans.goals.current_goals`, which asks
-  :func:`supporter_may_read_goals` — the one place the consent check goes;
+* supporters: only the current goals (in the patient's words, with the latest rating), and
+  only while the patient's "goals" consent holds: :func:`concord.web.plans.goals.current_goals`
+  asks :func:`supporter_may_read_goals`, the one place the consent check goes;
 * observers and administrators: nothing.
 """
 
@@ -18,6 +18,8 @@ from concord.web.accounts.models import Role, User
 from concord.web.clinic import access
 from concord.web.clinic.access import NotAllowed, NotFound
 from concord.web.clinic.models import CareEpisode, Patient
+from concord.web.consent import access as consent_access
+from concord.web.consent.models import Scope
 from concord.web.plans.models import Goal, Task
 
 STAFF = (Role.CLINICIAN, Role.SUPERVISOR)
@@ -63,9 +65,9 @@ def staff_episode(user: User, episode_id: object) -> CareEpisode:
 
 
 def supporter_may_read_goals(user: User, patient: Patient) -> bool:
-    """Whether a supporter may read ``patient``'s goals. Deny by default: the consent model
-    (supporter scopes) is not in this app; until it grants the "goals" scope, no one may."""
-    return False
+    """Whether a supporter may read ``patient``'s goals now: an active supporter link whose
+    "goals" scope the patient has granted and not withdrawn (read on every call, no cache)."""
+    return consent_access.consent_allows(user, patient, Scope.GOALS)
 
 
 __all__ = [
