@@ -28,8 +28,8 @@ from .test_plans import PLANS_API, PLANS_PAGES
 PAGES: PageTable = {
     "home": (lambda c: {}, statuses(302)),  # each role to its own home (supporters: /supporting/)
     "healthz": (lambda c: {}, statuses(200, anonymous=200)),
-    # Django's language switcher: a POST sets the cookie; a GET only redirects back.
-    "set_language": (lambda c: {}, statuses(302, anonymous=302)),
+    # The language links: anyone may choose the language they read in.
+    "choose_language": (lambda c: {"code": "es"}, statuses(302, anonymous=302)),
     "accounts:login": (lambda c: {}, statuses(200, anonymous=200)),
     "accounts:logout": (lambda c: {}, statuses(405, anonymous=405)),  # POST only
     "accounts:two_factor": (lambda c: {}, statuses(200)),

@@ -44,10 +44,13 @@ def test_the_switcher_choice_wins_over_the_record(cast: Cast) -> None:
     cast.patient_a.save()
     client = Client()
     client.force_login(cast.users["patient_a"])
-    response = client.post(
-        reverse("set_language"), {"language": "en", "next": reverse("clinic:portal")}
+    # The link goes back to the page it was followed from (Referer).
+    response = client.get(
+        reverse("choose_language", kwargs={"code": "en"}),
+        headers={"referer": "http://testserver" + reverse("clinic:portal")},
     )
-    assert response.status_code == 302 and response["Location"] == reverse("clinic:portal")
+    assert response.status_code == 302
+    assert response["Location"] == "http://testserver" + reverse("clinic:portal")
     assert _portal(client) == ("en", '<html lang="en">')
 
 
@@ -60,3 +63,21 @@ def test_staff_pages_follow_the_browser_not_a_patient_record(cast: Cast) -> None
     url = reverse("clinic:patient", kwargs={"patient_id": cast.patient_a.pk})
     assert client.get(url, headers={"accept-language": "en"})["Content-Language"] == "en"
     assert client.get(url, headers={"accept-language": "es"})["Content-Language"] == "es"
+
+
+@pytest.mark.django_db
+def test_language_links_refuse_unknown_codes_and_foreign_referers(cast: Cast) -> None:
+    client = Client()
+    assert client.get(reverse("choose_language", kwargs={"code": "xx"})).status_code == 404
+    response = client.get(
+        reverse("choose_language", kwargs={"code": "es"}),
+        headers={"referer": "https://evil.example/phish"},
+    )
+    assert response["Location"] == "/"  # never an open redirect
+    assert response.cookies["django_language"].value == "es"
+    page = client.get(reverse("accounts:login"))
+    assert page["Content-Language"] == "es"
+    # The current language is marked, the other one is a link.
+    html = page.content.decode()
+    assert '<span lang="es" aria-current="true">Español</span>' in html
+    assert f'href="{reverse("choose_language", kwargs={"code": "en"})}"' in html

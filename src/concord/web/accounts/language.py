@@ -1,7 +1,7 @@
 """The language a page is shown in.
 
-Order: the language the person chose with the language switcher (Django's language cookie,
-set by ``/i18n/setlang/``) → for a patient, the preferred language in their record → the
+Order: the language the person chose with the language links (Django's language cookie,
+set by ``/language/<code>/``) → for a patient, the preferred language in their record → the
 browser's ``Accept-Language`` → English. Only languages in ``settings.LANGUAGES`` are used;
 a patient whose preferred language has no translation sees the browser's choice or English
 (their preferred language still decides crisis text, interpreters and material versions).
@@ -52,3 +52,18 @@ class PatientLanguageMiddleware:
                 translation.activate(code)
                 request.LANGUAGE_CODE = code
         return self.get_response(request)
+
+
+def remember_choice(response: HttpResponse, code: str) -> HttpResponse:
+    """Keep the person's choice of language in this browser (Django's language cookie)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
