@@ -269,7 +269,7 @@ def treatment_episodes(
             .sort("seq")
             .select(
                 id_name,
-                pl.col("ep").alias("episode.ID"),
+                pl.col("ep").cast(pl.Int64).alias("episode.ID"),
                 pl.col("seq").alias("event.index.in.data"),
             )
         )
