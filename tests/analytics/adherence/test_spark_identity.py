@@ -14,12 +14,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import polars as pl
 import pytest
 from _adherer_helpers import (
-    DATA,
     DEFAULT_WINDOWS,
-    MED_EVENTS_COLUMNS,
     WITH_DOSE_AND_CLASS,
     assert_matches_reference,
     assert_same_as_duckdb,
@@ -28,7 +25,6 @@ from _adherer_helpers import (
 )
 
 from concord.analytics.adherence import (
-    AdherenceInputError,
     SparkEngine,
     cma_per_episode,
     cma_sliding_window,

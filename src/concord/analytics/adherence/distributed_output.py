@@ -24,7 +24,6 @@ always C's digits).
 
 # SQL text here is assembled only from internal identifiers, quoted column names and
 # numeric literals.
-# ruff: noqa: S608
 
 from __future__ import annotations
 
@@ -121,8 +120,7 @@ def double_text_sql(frame: Any, column: str, alias: str) -> Any:
         f"{digits}) END, '0+$', ''), '[.]$', '')"
     )
     java = (
-        f"regexp_replace(regexp_replace(format_string('%.16e', abs({c})), '0+e', 'e'), "
-        "'[.]e', 'e')"
+        f"regexp_replace(regexp_replace(format_string('%.16e', abs({c})), '0+e', 'e'), '[.]e', 'e')"
     )
     magnitude = (
         f"CASE WHEN NOT {exact} THEN {java} WHEN {x} < -4 OR {x} >= 17 THEN {scientific} "
@@ -176,7 +174,8 @@ def _csv_lines(frame: Any) -> Any:
 
 
 def _parts(directory: Path, suffix: str) -> list[Path]:
-    return sorted(p for p in directory.iterdir() if p.name.startswith("part-") and p.suffix == suffix)
+    parts = [p for p in directory.iterdir() if p.name.startswith("part-") and p.suffix == suffix]
+    return sorted(parts)
 
 
 def write_single_csv(frame: Any, path: Path) -> int:
