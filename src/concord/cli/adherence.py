@@ -149,7 +149,8 @@ def adherer_csv_frame(frame: pl.DataFrame) -> pl.DataFrame:
     for name, dtype in frame.schema.items():
         col = pl.col(name)
         if dtype == pl.Boolean:
-            text = pl.when(col).then(pl.lit("TRUE")).otherwise(pl.lit("FALSE"))
+            # a missing flag stays missing (NA), it is not FALSE
+            text = pl.when(col).then(pl.lit("TRUE")).when(~col).then(pl.lit("FALSE"))
         elif dtype.is_float():
             whole = col.is_finite() & (col == col.floor()) & (col.abs() < 1e15)
             text = (

@@ -178,22 +178,39 @@ def _parts(directory: Path, suffix: str) -> list[Path]:
     return sorted(parts)
 
 
+class _RecordCounter:
+    """Counts CSV records: line breaks outside quoted fields (a field may hold one)."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.inside = False
+
+    def add(self, chunk: bytes) -> None:
+        # Splitting at quotes alternates outside / inside a quoted field; an escaped quote
+        # ("") flips twice, so the parity stays right.
+        for i, piece in enumerate(chunk.split(b'"')):
+            if i:
+                self.inside = not self.inside
+            if not self.inside:
+                self.rows += piece.count(b"\n")
+
+
 def write_single_csv(frame: Any, path: Path) -> int:
     """Write ``frame`` (rows in order) to ``path`` as one CSV file; return the row count."""
     directory = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".parts", dir=path.parent))
     try:
         target = directory / "out"
         _csv_lines(frame).write.text(str(target))
-        rows = 0
+        records = _RecordCounter()
         with path.open("wb") as output:
             header = ",".join(csv_field(f.name) for f in frame.schema.fields)
             output.write(header.encode("utf-8") + b"\n")
             for part in _parts(target, ".txt"):
                 with part.open("rb") as source:
                     while chunk := source.read(1 << 20):
-                        rows += chunk.count(b"\n")
+                        records.add(chunk)
                         output.write(chunk)
-        return rows
+        return records.rows
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 

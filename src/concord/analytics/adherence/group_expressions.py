@@ -235,7 +235,10 @@ class _Parser:
         if token.kind == "tick":
             return self.column(token.text[1:-1])
         if token.kind == "name":
-            if token.text in ("TRUE", "T", "FALSE", "F"):
+            # TRUE / FALSE are reserved words; T and F are variables a column may shadow
+            if token.text in ("TRUE", "FALSE") or (
+                token.text in ("T", "F") and token.text not in self.columns
+            ):
                 return Node("const", self.constant(token))
             if token.text == "NA":
                 return Node("const", None)
