@@ -150,7 +150,7 @@ def adherer_csv_frame(frame: pl.DataFrame) -> pl.DataFrame:
         col = pl.col(name)
         if dtype == pl.Boolean:
             # a missing flag stays missing (NA), it is not FALSE
-            text = pl.when(col).then(pl.lit("TRUE")).when(~col).then(pl.lit("FALSE"))
+            text: pl.Expr = pl.when(col).then(pl.lit("TRUE")).when(~col).then(pl.lit("FALSE"))
         elif dtype.is_float():
             whole = col.is_finite() & (col == col.floor()) & (col.abs() < 1e15)
             text = (
