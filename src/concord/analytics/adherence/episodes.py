@@ -242,6 +242,7 @@ def treatment_episodes(
         observation_window_duration=followup_window_duration,
         observation_window_duration_unit=followup_window_duration_unit,
         engine=engine,
+        doses=consider_dosage_change,
     )
     call.dosage_change = consider_dosage_change
     call.patient_windows()
@@ -365,6 +366,7 @@ def cma_per_episode(
         observation_window_duration_unit=observation_window_duration_unit,
         medication_groups=medication_groups,
         engine=engine,
+        doses=consider_dosage_change,
     )
     call.dosage_change = consider_dosage_change
     from_first_event = call.starts_at_first_event()
