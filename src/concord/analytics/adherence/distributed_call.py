@@ -32,14 +32,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import polars as pl
-
-from concord.analytics.adherence.core import MED_GROUP_COLUMN, WindowValue, _quantity
+from concord.analytics.adherence.core import MED_GROUP_COLUMN, WindowValue
 from concord.analytics.adherence.dialect import SPARK
+from concord.analytics.adherence.distributed_checks import (
+    bad_number,
+    check_names,
+    constant_windows_fit,
+    number_column,
+    window_spec,
+)
 from concord.analytics.adherence.distributed_groups import group_definitions
 from concord.analytics.adherence.distributed_input import (
     MAX_ERROR_ROWS,
-    PARTITION_SHIFT,
     RowNumbers,
     date_days,
     partition_offsets,
@@ -47,19 +51,16 @@ from concord.analytics.adherence.distributed_input import (
     read_spark_events,
     spark_functions,
 )
+from concord.analytics.adherence.distributed_sequence import (
+    count_rows,
+    group_events,
+    sequence_columns,
+)
 from concord.analytics.adherence.errors import AdherenceInputError
 from concord.analytics.adherence.medgroups import ALL_OTHERS
-from concord.analytics.adherence.plan import Quantity, Query, WindowSpec, add_patient_windows
+from concord.analytics.adherence.plan import Query, WindowSpec, add_patient_windows
 
 __all__ = ["SparkCall", "prepare_call"]
-
-_NUMERIC = ("byte", "short", "integer", "long", "float", "double", "decimal")
-_WINDOW_ARGUMENTS = (
-    ("followup.window.start", True),
-    ("followup.window.duration", False),
-    ("observation.window.start", True),
-    ("observation.window.duration", False),
-)
 
 
 @dataclass
@@ -113,91 +114,6 @@ class SparkCall:
         return int(self.session.sql(sql).first()["n"])
 
 
-def _spark_kind(data_type: Any) -> pl.DataType:
-    """The Polars dtype standing for a Spark column type in :func:`_quantity`'s checks."""
-    name = data_type.typeName()
-    if name == "date":
-        return pl.Date()
-    if name in _NUMERIC:
-        return pl.Float64()
-    return pl.String()
-
-
-def _number(functions: Any, column: str, data_type: Any, what: str) -> Any:
-    name = data_type.typeName()
-    if name == "string":
-        return functions.expr(f"try_cast(trim({quote(column)}) AS DOUBLE)")
-    if name in _NUMERIC:
-        return functions.col(quote(column)).cast("double")
-    raise AdherenceInputError(
-        f"column {column!r} must be numeric ({what}), not {data_type.simpleString()}",
-        column=column,
-    )
-
-
-def _bad_number(functions: Any, value: Any) -> Any:
-    return (
-        value.isNull()
-        | functions.isnan(value)
-        | (functions.abs(value) == float("inf"))
-        | (value <= 0)
-    )
-
-
-def _check_names(schema: Mapping[str, Any], names: Mapping[str, str | None]) -> None:
-    for argument, name in names.items():
-        if name is not None and name not in schema:
-            raise AdherenceInputError(
-                f"unknown column {name!r} given as {argument}; the data has columns "
-                + ", ".join(repr(c) for c in schema),
-                column=name,
-            )
-
-
-def _window_spec(
-    windows: Mapping[str, tuple[WindowValue, str]],
-    schema: Mapping[str, Any],
-    date_format: str,
-) -> tuple[WindowSpec, dict[str, str]]:
-    """The four window quantities (same checks as the Polars path, on the schema)."""
-    stand_in = pl.DataFrame(schema={c: _spark_kind(t) for c, t in schema.items()})
-    columns: dict[str, str] = {}
-    quantities = [
-        _quantity(*windows[argument], argument, stand_in, date_format, columns, allow_date=date)
-        for argument, date in _WINDOW_ARGUMENTS
-    ]
-    return WindowSpec(*quantities), columns
-
-
-def constant_windows_fit(spec: WindowSpec) -> bool | None:
-    """Whether the OW fits in the FUW for every patient, when that is the same for all.
-
-    With windows given as numbers of days or weeks, or dates, each window edge is the first
-    event's date plus a constant, or a constant date; if both sides of a comparison have the
-    same anchor the answer does not depend on the data. ``None`` otherwise (calendar units,
-    columns, or mixed anchors: the data decides).
-    """
-
-    def edge(anchor: tuple[str, float], quantity: Quantity) -> tuple[str, float] | None:
-        if quantity.kind == "date":
-            return ("date", quantity.value)
-        if quantity.kind == "number" and quantity.unit in ("days", "weeks"):
-            factor = 1.0 if quantity.unit == "days" else 7.0
-            return (anchor[0], anchor[1] + float(round(factor * quantity.value)))
-        return None
-
-    fs = edge(("first", 0.0), spec.fuw_start)
-    if fs is None:
-        return None
-    fe, os_ = edge(fs, spec.fuw_duration), edge(fs, spec.ow_start)
-    oe = edge(os_, spec.ow_duration) if os_ is not None else None
-    if fe is None or os_ is None or oe is None:
-        return None
-    if fs[0] != os_[0] or fe[0] != oe[0]:
-        return None
-    return fs[1] <= os_[1] and oe[1] <= fe[1]
-
-
 def prepare_call(
     data: Any,
     *,
@@ -236,8 +152,8 @@ def prepare_call(
         "row.number.colname": row_number_colname,
     }
     names.update({k: v for k, (v, _) in windows.items() if isinstance(v, str) and v in schema})
-    _check_names(schema, names)
-    spec, window_columns = _window_spec(windows, schema, date_format)
+    check_names(schema, names)
+    spec, window_columns = window_spec(windows, schema, date_format)
     selections = (
         group_definitions(data, medication_groups, schema)
         if medication_groups is not None
@@ -246,26 +162,27 @@ def prepare_call(
     kept = tuple(schema) if keep_columns is True else tuple(keep_columns or ())
 
     col = functions.col
-    generated = row_number_colname is None
     identifier = (
         functions.monotonically_increasing_id()
         if row_number_colname is None
         else col(quote(row_number_colname)).cast("long")
     )
     dose = (
-        _number(functions, event_daily_dose_colname, schema[event_daily_dose_colname], "daily dose")
+        number_column(
+            functions, event_daily_dose_colname, schema[event_daily_dose_colname], "daily dose"
+        )
         if event_daily_dose_colname is not None
         else functions.lit(1.0)
+    )
+    day = date_days(functions, event_date_colname, schema[event_date_colname], date_format)
+    duration = number_column(
+        functions, event_duration_colname, schema[event_duration_colname], "duration"
     )
     columns = [
         identifier.alias("row"),
         col(quote(id_colname)).alias("key"),
-        date_days(functions, event_date_colname, schema[event_date_colname], date_format).alias(
-            "d"
-        ),
-        _number(
-            functions, event_duration_colname, schema[event_duration_colname], "duration"
-        ).alias("dur"),
+        day.alias("d"),
+        duration.alias("dur"),
         dose.alias("dose"),
         (
             col(quote(medication_class_colname)).cast("string")
@@ -288,12 +205,12 @@ def prepare_call(
     extra += [f"o{i}" for i in range(len(kept))]
     events = data.select(*columns)
     if selections is not None:
-        events = _group_events(functions, data, columns, [s for _, s in selections])
+        events = group_events(functions, data, columns, [s for _, s in selections])
         extra.append("orig")
     # One materialisation, on the executors: the numbered events with their running sums.
     # Every later pass reads it (the query plans stay small), and the row identifiers of
     # monotonically_increasing_id -- non-deterministic to Spark's optimiser -- are fixed.
-    ev = _sequence_columns(events, extra).localCheckpoint(eager=True)
+    ev = sequence_columns(events, extra).localCheckpoint(eager=True)
 
     checks: list[tuple[str, str, Any]] = [
         (id_colname, "missing patient ID", _patient(col("key"), selections).isNull()),
@@ -305,7 +222,7 @@ def prepare_call(
         (
             event_duration_colname,
             "missing, non-numeric or non-positive duration",
-            _bad_number(functions, col("dur")),
+            bad_number(functions, col("dur")),
         ),
     ]
     if event_daily_dose_colname is not None:
@@ -313,17 +230,48 @@ def prepare_call(
             (
                 event_daily_dose_colname,
                 "missing, non-numeric or non-positive daily dose",
-                _bad_number(functions, col("dose")),
+                bad_number(functions, col("dose")),
             )
         )
     n_groups = len(selections) + 1 if selections is not None else 0
-    original = col("orig") if selections is not None else functions.lit(True)
-    counts = _count(functions, ev, generated, original, [bad for _, _, bad in checks], n_groups)
+    counts, row_numbers = _validate(functions, ev, checks, n_groups, row_number_colname is None)
+
+    views = f"adh_{uuid.uuid4().hex[:12]}"
+    row_numbers.register(session, f"{views}_rows")
+    ev.createOrReplaceTempView(f"{views}_ev")
+    group_names: tuple[str, ...] | None = None
+    if selections is not None:
+        all_names = [name for name, _ in selections] + [ALL_OTHERS]
+        present = [g for g in range(n_groups) if sum(int(r[f"grp{g}"] or 0) for r in counts)]
+        group_names = tuple(all_names[g] for g in present)
+        session.createDataFrame([(g, all_names[g]) for g in present], "g int, name string").hint(
+            "broadcast"
+        ).createOrReplaceTempView(f"{views}_grp")
+    call = SparkCall(
+        session=session,
+        query=_windows_query(spec, sorted(window_columns.values()), views, group_names, per_group),
+        id_colname=id_colname,
+        row_numbers=row_numbers,
+        views=views,
+        n_events=sum(int(r["n"]) for r in counts),
+        kept=kept,
+        groups=group_names,
+    )
+    if constant_windows_fit(spec) is not True:
+        _check_windows_fit(call, grouped=selections is not None, per_group=per_group)
+    return call
+
+
+def _validate(
+    functions: Any, ev: Any, checks: list[tuple[str, str, Any]], n_groups: int, generated: bool
+) -> tuple[list[Any], RowNumbers]:
+    """Count every check's failing rows in one pass; raise on the first failing check."""
+    original = functions.col("orig") if n_groups else functions.lit(True)
+    counts = count_rows(functions, ev, generated, original, [bad for _, _, bad in checks], n_groups)
     row_numbers = RowNumbers(
         partition_offsets([(int(r["part"]), int(r["n"])) for r in counts]) if generated else None
     )
-    n_events = sum(int(r["n"]) for r in counts)
-    if n_events == 0:
+    if sum(int(r["n"]) for r in counts) == 0:
         raise AdherenceInputError("the event data has no rows")
     for i, (column, problem, bad) in enumerate(checks):
         if sum(int(r[f"bad{i}"] or 0) for r in counts):
@@ -340,23 +288,20 @@ def prepare_call(
                 column=column,
                 rows=row_numbers.rows(identifiers),
             )
+    return counts, row_numbers
 
-    views = f"adh_{uuid.uuid4().hex[:12]}"
-    row_numbers.register(session, f"{views}_rows")
-    ev.createOrReplaceTempView(f"{views}_ev")
-    group_names: tuple[str, ...] | None = None
-    if selections is not None:
-        all_names = [name for name, _ in selections] + [ALL_OTHERS]
-        present = [g for g in range(n_groups) if sum(int(r[f"grp{g}"] or 0) for r in counts)]
-        group_names = tuple(all_names[g] for g in present)
-        session.createDataFrame([(g, all_names[g]) for g in present], "g int, name string").hint(
-            "broadcast"
-        ).createOrReplaceTempView(f"{views}_grp")
 
+def _windows_query(
+    spec: WindowSpec,
+    window_names: list[str],
+    views: str,
+    groups: tuple[str, ...] | None,
+    per_group: bool,
+) -> Query:
+    """A query with ``ev`` and each key's windows ``pw`` (the patient's own, per group)."""
     q = Query(SPARK)
     q.add("ev", f"SELECT * FROM {views}_ev")
-    window_names = sorted(window_columns.values())
-    if selections is not None:
+    if groups is not None:
         fields = "".join(f", 'c{c}', c{c}" for c in window_names)
         first = "".join(f", f.c{c} AS {c}" for c in window_names)
         q.add(
@@ -364,7 +309,7 @@ def prepare_call(
             f"SELECT pk AS key, f.row AS p, 1 AS k, f.d AS d{first} FROM (SELECT key.id AS pk, "
             f"MIN(named_struct('d', d, 'row', row{fields})) AS f FROM ev GROUP BY key.id) t",
         )
-    if selections is not None and not per_group:
+    if groups is not None and not per_group:
         add_patient_windows(q, spec, "patient_first", name="pwp")
         q.add(
             "pw",
@@ -375,75 +320,11 @@ def prepare_call(
         wcols = "".join(f", c{c} AS {c}" for c in window_names)
         q.add("first_rows", f"SELECT key, row AS p, k, d{wcols} FROM ev WHERE k = 1")
         add_patient_windows(q, spec, "first_rows")
-    call = SparkCall(
-        session=session,
-        query=q,
-        id_colname=id_colname,
-        row_numbers=row_numbers,
-        views=views,
-        n_events=n_events,
-        kept=kept,
-        groups=group_names,
-    )
-    if constant_windows_fit(spec) is not True:
-        _check_windows_fit(call, grouped=selections is not None, per_group=per_group)
-    return call
+    return q
 
 
 def _patient(key: Any, selections: list[tuple[str, Any]] | None) -> Any:
     return key.getField("id") if selections is not None else key
-
-
-def _count(
-    functions: Any, ev: Any, generated: bool, original: Any, bad: list[Any], n_groups: int
-) -> list[Any]:
-    """One pass: input rows, failing rows per check and events per group, by partition.
-
-    With medication groups an input row appears once per group that selects it; only its
-    first appearance (``original``) counts as the input row.
-    """
-    part = (
-        functions.shiftright(functions.col("row"), PARTITION_SHIFT)
-        if generated
-        else functions.lit(0)
-    )
-    aggregates = [functions.sum(functions.when(original, 1).otherwise(0)).alias("n")]
-    aggregates += [
-        functions.sum(functions.when(original & check, 1).otherwise(0)).alias(f"bad{i}")
-        for i, check in enumerate(bad)
-    ]
-    group = functions.col("key").getField("g") if n_groups else None
-    aggregates += [
-        functions.sum(functions.when(group == g, 1).otherwise(0)).alias(f"grp{g}")
-        for g in range(n_groups)
-    ]
-    rows: list[Any] = ev.groupBy(part.alias("part")).agg(*aggregates).collect()
-    return rows
-
-
-def _group_events(functions: Any, data: Any, columns: list[Any], selections: list[Any]) -> Any:
-    """Every event once per group that selects it (``__ALL_OTHERS__``: none does), keyed
-    by ``(g, id)``; ``orig`` marks each input row's first appearance."""
-    col = functions.col
-    anything = functions.lit(False)
-    for selection in selections:
-        anything = anything | selection
-    labels = [functions.when(s, functions.lit(g)) for g, s in enumerate(selections)]
-    labels.append(functions.when(~anything, functions.lit(len(selections))))
-    chosen = functions.filter(functions.array(*labels), lambda x: x.isNotNull())
-    typed = data.select(*columns, chosen.alias("labels"))
-    base = [c for c in typed.columns if c not in ("key", "labels")]
-    exploded = typed.select(
-        *base,
-        col("key"),
-        functions.explode(col("labels")).alias("g"),
-        functions.element_at(col("labels"), 1).alias("first_g"),
-    )
-    return exploded.select(
-        *base,
-        functions.struct(col("g"), col("key").alias("id")).alias("key"),
-        (col("g") == col("first_g")).alias("orig"),
-    )
 
 
 def _check_windows_fit(call: SparkCall, *, grouped: bool, per_group: bool) -> None:
@@ -466,43 +347,3 @@ def _check_windows_fit(call: SparkCall, *, grouped: bool, per_group: bool) -> No
             column=call.id_colname,
             rows=call.row_numbers.rows([int(r["p"]) for r in failing]),
         )
-
-
-def _sequence_columns(events: Any, extra: list[str]) -> Any:
-    """Number each key's events and add the gap engine's sequence columns in Spark.
-
-    The same columns as :func:`concord.analytics.adherence.plan.add_sequence_columns`:
-    ``k`` / ``seq`` (event number within the key, by date then input row), ``dnext``,
-    ``ncls`` (the next event's class), ``run`` (runs of the same class) and the exclusive
-    running sums ``y0`` / ``y1`` of ``x = dur - (dnext - d)`` (without / with the dose),
-    added in event order as the Polars path adds them, so the sums are the same
-    floating-point numbers. ``extra`` columns are carried along.
-    """
-    view = f"adh_{uuid.uuid4().hex[:12]}_keyed"
-    events.createOrReplaceTempView(view)
-    carried = "".join(f", {c}" for c in extra)
-    sql = f"""
-WITH numbered AS (
-  SELECT key, row, d, dur, dose, cls{carried},
-         ROW_NUMBER() OVER (PARTITION BY key ORDER BY d, row) AS k
-  FROM {view}
-), nxt AS (
-  SELECT *, LEAD(d) OVER (PARTITION BY key ORDER BY k) AS dnext,
-         CASE WHEN k = 1 OR NOT (cls <=> LAG(cls) OVER (PARTITION BY key ORDER BY k))
-              THEN 1 ELSE 0 END AS cls_change
-  FROM numbered
-), steps AS (
-  SELECT *, COALESCE(dur - (dnext - d), CAST(0 AS DOUBLE)) AS x FROM nxt
-)
-SELECT key, row, k, k AS seq, CAST(d AS DOUBLE) AS d, dur, dose, cls{carried},
-       CAST(dnext AS DOUBLE) AS dnext,
-       LEAD(cls) OVER (PARTITION BY key ORDER BY k) AS ncls,
-       SUM(cls_change) OVER (PARTITION BY key ORDER BY k
-                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run,
-       COALESCE(SUM(x) OVER (PARTITION BY key ORDER BY k
-                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0.0) AS y0,
-       COALESCE(SUM(x * dose) OVER (PARTITION BY key ORDER BY k
-                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0.0) AS y1
-FROM steps
-"""
-    return events.sparkSession.sql(sql)
