@@ -10,7 +10,8 @@ extension. The CSV is written as AdhereR's tables are: its column names and row 
 dates, ``NA`` for missing, ``NaN`` / ``Inf`` kept, ``TRUE`` / ``FALSE``.
 
 Nothing is written when the input is rejected: the output goes to a temporary file that is
-renamed only once it is complete.
+renamed only once it is complete. ``--engine spark`` runs the distributed path end to end
+(:mod:`concord.cli.adherence_spark`): the same files, computed and written by Spark.
 """
 
 from __future__ import annotations
@@ -270,7 +271,9 @@ def adherence_command(
     period_end: Annotated[str | None, Option(help="pdc: measurement period end")] = None,
     drug_colname: Annotated[str | None, Option(help="pdc: drug column")] = None,
     threshold: Annotated[float | None, Option(help="pdc: adherence threshold (0.80)")] = None,
-    engine: Annotated[str, Option(help="duckdb (default) or spark")] = "duckdb",
+    engine: Annotated[
+        str, Option(help="duckdb (default) or spark (Spark reads, computes and writes)")
+    ] = "duckdb",
     quiet: Annotated[bool, Option("--quiet", "-q", help="No progress or summary.")] = False,
 ) -> None:
     """Compute an adherence measure the way AdhereR does and write the table."""
