@@ -24,6 +24,7 @@ from concord.analytics.adherence.distributed_output import (
     write_single_csv,
     write_single_parquet,
 )
+from concord.analytics.adherence.distributed_results import spark_to_polars
 from concord.cli.adherence import adherer_csv_frame, write_table
 
 pytestmark = pytest.mark.spark
@@ -105,3 +106,21 @@ def test_single_csv_and_parquet_files_equal_the_duckdb_path(tmp_path: Path, spar
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "duck.csv", "empty.csv", "empty.parquet", "spark.csv", "spark.parquet",
     ]  # fmt: skip
+
+
+def test_spark_reads_a_csv_with_the_types_polars_gives(tmp_path: Path, spark: Any) -> None:
+    # whole numbers -> 64-bit integers, numbers -> doubles, true/false -> booleans, dates
+    # and text -> text, NA and empty cells missing, an empty column -> text
+    from concord.analytics.adherence.distributed import read_spark_events
+
+    source = tmp_path / "events.csv"
+    source.write_text(
+        "a,b,c,d,e,f\n1,1.5,true,x,,2020-01-01\nNA,2,FALSE,,,2020-01-02\n3,NA,NA,z,,NA\n"
+    )
+    spark_frame = read_spark_events(source, spark)
+    polars_frame = pl.read_csv(source, null_values=["NA", ""], infer_schema_length=None)
+    assert spark_to_polars(spark_frame).equals(polars_frame, null_equal=True)
+    assert dict(spark_frame.dtypes) == {
+        "a": "bigint", "b": "double", "c": "boolean", "d": "string", "e": "string",
+        "f": "string",
+    }  # fmt: skip

@@ -37,7 +37,6 @@ from concord.analytics.adherence.distributed_input import (
     MAX_ERROR_ROWS,
     read_spark_events,
     spark_date_pattern,
-    with_row_numbers,
 )
 from concord.analytics.adherence.distributed_results import DistributedCMAResult
 from concord.analytics.adherence.episodes import per_episode_sql
@@ -56,7 +55,6 @@ __all__ = [
     "read_spark_events",
     "spark_date_pattern",
     "window_arguments",
-    "with_row_numbers",
 ]
 
 

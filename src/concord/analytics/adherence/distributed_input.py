@@ -12,13 +12,11 @@ same-day events by these identifiers, which follow the same order as the row num
 
 # SQL text here is assembled only from internal identifiers, quoted column names and
 # numeric literals.
-# ruff: noqa: S608
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +32,6 @@ __all__ = [
     "read_spark_events",
     "spark_date_pattern",
     "spark_functions",
-    "with_row_numbers",
 ]
 
 #: At most this many failing rows are collected to the driver for an error message.
@@ -127,37 +124,33 @@ def read_spark_events(source: str | os.PathLike[str], session: Any) -> Any:
         raise AdherenceInputError(f"input file {path!r} must end in .csv, .csv.gz or .parquet")
     functions = spark_functions()
     raw = session.read.option("header", "true").option("inferSchema", "false").csv(path)
-    text = {
-        field.name: functions.expr(f"nullif(nullif({quote(field.name)}, ''), 'NA')")
-        for field in raw.schema.fields
+    names = [field.name for field in raw.schema.fields]
+    # the same missing values as the Polars path: NA and empty cells
+    text = {n: f"nullif(nullif({quote(n)}, ''), 'NA')" for n in names}
+    readers = {
+        "long": "try_cast({} AS BIGINT)",
+        "double": "try_cast({} AS DOUBLE)",
+        "boolean": "CASE WHEN lower({0}) = 'true' THEN TRUE "
+        "WHEN lower({0}) = 'false' THEN FALSE END",
     }
-    typed = {
-        "long": lambda v: functions.expr(f"try_cast({v} AS BIGINT)"),
-        "double": lambda v: functions.expr(f"try_cast({v} AS DOUBLE)"),
-        "boolean": lambda v: functions.expr(
-            f"CASE WHEN lower({v}) = 'true' THEN TRUE WHEN lower({v}) = 'false' THEN FALSE END"
-        ),
-    }
-    names = list(text)
-    failures = raw.agg(
+
+    def count(condition: str, alias: str) -> Any:
+        return functions.expr(f"sum(CASE WHEN {condition} THEN 1 ELSE 0 END)").alias(alias)
+
+    counts = raw.agg(
+        *[count(f"{text[n]} IS NOT NULL", f"values{i}") for i, n in enumerate(names)],
         *[
-            functions.sum(
-                functions.when(
-                    text[name].isNotNull()
-                    & cast(f"nullif(nullif({quote(name)}, ''), 'NA')").isNull(),
-                    1,
-                ).otherwise(0)
-            ).alias(f"{kind}{i}")
-            for i, name in enumerate(names)
-            for kind, cast in typed.items()
-        ]
+            count(f"{text[n]} IS NOT NULL AND {reader.format(text[n])} IS NULL", f"{kind}{i}")
+            for i, n in enumerate(names)
+            for kind, reader in readers.items()
+        ],
     ).first()
     columns = []
     for i, name in enumerate(names):
-        chosen = next((k for k in typed if not int(failures[f"{k}{i}"] or 0)), None)
-        value = f"nullif(nullif({quote(name)}, ''), 'NA')"
-        column = typed[chosen](value) if chosen is not None else text[name]
-        columns.append(column.alias(name))
+        kinds = [k for k in readers if not int(counts[f"{k}{i}"] or 0)]
+        # a column without any value stays text, as Polars reads it
+        reader = readers[kinds[0]] if kinds and int(counts[f"values{i}"] or 0) else "{}"
+        columns.append(functions.expr(reader.format(text[name])).alias(name))
     return raw.select(*columns)
 
 
@@ -266,27 +259,3 @@ def partition_offsets(counts: list[tuple[int, int]]) -> tuple[tuple[int, int], .
         offsets.append((part, total))
         total += n
     return tuple(offsets)
-
-
-def with_row_numbers(frame: Any, row_number_colname: str | None = None) -> Any:
-    """``frame`` with ``__row``, its 1-based input row (see the module docstring).
-
-    Generated numbers are materialised with ``localCheckpoint`` so that every later pass
-    sees the same numbers.
-    """
-    functions = spark_functions()
-    if row_number_colname is not None:
-        return frame.withColumn("__row", functions.col(quote(row_number_colname)).cast("long"))
-    marked = frame.withColumn("__mid", functions.monotonically_increasing_id()).localCheckpoint(
-        eager=True
-    )
-    part = functions.shiftright(functions.col("__mid"), PARTITION_SHIFT)
-    counts = marked.groupBy(part.alias("part")).count().collect()
-    numbers = RowNumbers(partition_offsets([(int(r["part"]), int(r["count"])) for r in counts]))
-    view = f"adh_rows_{uuid.uuid4().hex[:12]}"
-    numbers.register(frame.sparkSession, view)
-    marked.createOrReplaceTempView(f"{view}_data")
-    expression, join = numbers.sql("m.__mid", view)
-    return frame.sparkSession.sql(
-        f"SELECT m.*, {expression} AS __row FROM {view}_data m{join}"
-    ).drop("__mid")
