@@ -72,7 +72,6 @@ class SparkCall:
     id_colname: str
     row_numbers: RowNumbers
     views: str  # prefix of this call's temporary views
-    n_events: int
     kept: tuple[str, ...] = ()  # input columns carried in ``ev`` as o0, o1, ...
     groups: tuple[str, ...] | None = None  # names of the non-empty groups, in output order
 
@@ -107,11 +106,6 @@ class SparkCall:
             joins += f" JOIN {self.views}_grp grp ON grp.g = t.key.g"
         sql = f"SELECT {', '.join(select)} FROM ({final}) t{joins} ORDER BY {order}"
         return self.session.sql(self.query.sql(sql))
-
-    def count_patients(self) -> int:
-        """The number of distinct patient IDs (one Spark job)."""
-        sql = f"SELECT COUNT(DISTINCT {self.patient('key')}) AS n FROM {self.views}_ev"
-        return int(self.session.sql(sql).first()["n"])
 
 
 def prepare_call(
@@ -253,7 +247,6 @@ def prepare_call(
         id_colname=id_colname,
         row_numbers=row_numbers,
         views=views,
-        n_events=sum(int(r["n"]) for r in counts),
         kept=kept,
         groups=group_names,
     )
