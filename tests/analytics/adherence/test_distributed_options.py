@@ -300,3 +300,33 @@ def test_distributed_window_that_does_not_fit_names_each_patients_first_row(
     assert caught.value.rows == duck.value.rows
     assert len(caught.value.rows) == med_events()["PATIENT_ID"].n_unique()
     assert str(caught.value) == str(duck.value)
+
+
+def test_distributed_group_cma1_hand_computed(spark: Any) -> None:
+    # Patient 1: X on days 0, 40, 60 (10 days each), Y on day 20 (5 days); patient 2: Y on
+    # days 0 and 14 (7 days each). Groups: Xs = CATEGORY == 'X'; Short = DURATION <= 7 and
+    # not Xs. Xs: patient 1 (10 + 10) / (60 - 0) = 1/3, patient 2 no X event -> NA (still
+    # listed); Short: patient 1 has one event -> NA, patient 2 7 / (14 - 0) = 0.5;
+    # __ALL_OTHERS__ selects nothing and is left out.
+    rows = [
+        (1, "2020-01-01", 10, 1, "X"),
+        (1, "2020-01-21", 5, 1, "Y"),
+        (1, "2020-02-10", 10, 1, "X"),
+        (1, "2020-03-01", 10, 1, "X"),
+        (2, "2020-01-01", 7, 1, "Y"),
+        (2, "2020-01-15", 7, 1, "Y"),
+    ]
+    events = spark.createDataFrame(
+        rows, "PATIENT_ID long, DATE string, DURATION long, PERDAY long, CATEGORY string"
+    )
+    groups = {"Xs": "CATEGORY == 'X'", "Short": "(DURATION <= 7) & !{Xs}"}
+    result = compute_cma_distributed(
+        "CMA1", events, **WITH_DOSE_AND_CLASS, medication_groups=groups
+    ).to_polars()
+    assert result.columns == ["PATIENT_ID", "CMA", ".MED_GROUP_ID"]
+    assert result.rows() == [
+        (1, 20 / 60, "Xs"),
+        (2, None, "Xs"),
+        (1, None, "Short"),
+        (2, 0.5, "Short"),
+    ]
