@@ -10,7 +10,8 @@ extension. The CSV is written as AdhereR's tables are: its column names and row 
 dates, ``NA`` for missing, ``NaN`` / ``Inf`` kept, ``TRUE`` / ``FALSE``.
 
 Nothing is written when the input is rejected: the output goes to a temporary file that is
-renamed only once it is complete.
+renamed only once it is complete. ``--engine spark`` runs the distributed path end to end
+(:mod:`concord.cli.adherence_spark`): the same files, computed and written by Spark.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -50,6 +52,23 @@ MEASURES = (
 )
 
 ADHERER_DEFAULT_DATE_FORMAT = "%m/%d/%Y"
+
+
+@dataclass(frozen=True)
+class Backend:
+    """The functions one engine computes with: Polars tables or Spark DataFrames in and out.
+
+    ``window_dates(frame, names, date_format)`` turns window columns of date text into dates
+    (CSV has no Date type); ``options`` are extra keyword arguments of every call.
+    """
+
+    compute_cma: Callable[..., Any]
+    event_intervals_and_gaps: Callable[..., Any]
+    treatment_episodes: Callable[..., Any]
+    cma_per_episode: Callable[..., Any]
+    cma_sliding_window: Callable[..., Any]
+    window_dates: Callable[[Any, list[str], str], Any]
+    options: dict[str, Any]
 
 
 def register(app: typer.Typer) -> None:
@@ -131,7 +150,8 @@ def adherer_csv_frame(frame: pl.DataFrame) -> pl.DataFrame:
     for name, dtype in frame.schema.items():
         col = pl.col(name)
         if dtype == pl.Boolean:
-            text = pl.when(col).then(pl.lit("TRUE")).otherwise(pl.lit("FALSE"))
+            # a missing flag stays missing (NA), it is not FALSE
+            text: pl.Expr = pl.when(col).then(pl.lit("TRUE")).when(~col).then(pl.lit("FALSE"))
         elif dtype.is_float():
             whole = col.is_finite() & (col == col.floor()) & (col.abs() < 1e15)
             text = (
@@ -251,7 +271,9 @@ def adherence_command(
     period_end: Annotated[str | None, Option(help="pdc: measurement period end")] = None,
     drug_colname: Annotated[str | None, Option(help="pdc: drug column")] = None,
     threshold: Annotated[float | None, Option(help="pdc: adherence threshold (0.80)")] = None,
-    engine: Annotated[str, Option(help="duckdb (default) or spark")] = "duckdb",
+    engine: Annotated[
+        str, Option(help="duckdb (default) or spark (Spark reads, computes and writes)")
+    ] = "duckdb",
     quiet: Annotated[bool, Option("--quiet", "-q", help="No progress or summary.")] = False,
 ) -> None:
     """Compute an adherence measure the way AdhereR does and write the table."""
@@ -260,6 +282,8 @@ def adherence_command(
     started = time.perf_counter()
     try:
         name = _canonical_measure(measure)
+        if engine not in ("duckdb", "spark"):
+            raise AdherenceInputError(f"unknown engine {engine!r}: use 'duckdb' or 'spark'")
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -268,28 +292,58 @@ def adherence_command(
             console=console,
             transient=True,
         ) as progress:
-            task = progress.add_task("reading input", total=3)
-            frame = read_table(input_path)
-            progress.update(task, advance=1, description=f"computing {name}")
-            result, mapping = _compute(name, frame, options)
-            progress.update(task, advance=1, description="writing output")
-            if mapping is not None:
-                if options["mapping_out"] is None:
-                    raise AdherenceInputError(
-                        "--return-mapping-events-episodes true needs --mapping-out FILE"
-                    )
-                write_table(mapping, options["mapping_out"])
-            write_table(result, out)
-            progress.update(task, advance=1)
+            if engine == "spark":
+                from concord.cli.adherence_spark import run_on_spark
+
+                summary = run_on_spark(name, input_path, out, options, progress)
+            else:
+                summary = _run_on_duckdb(name, input_path, out, options, progress)
     except AdherenceInputError as error:
         where = f" [column {error.column}]" if error.column else ""
         typer.echo(f"Error: {error}{where}", err=True)
         raise typer.Exit(code=1) from None
+    events, patients, rows = summary
     elapsed = time.perf_counter() - started
     console.print(
-        f"{name}: {frame.height} events, {frame.get_column(id_colname).n_unique()} patients "
-        f"-> {result.height} rows written to {out} ({engine}, {elapsed:.2f} s)"
+        f"{name}: {events} events, {patients} patients "
+        f"-> {rows} rows written to {out} ({engine}, {elapsed:.2f} s)"
     )
+
+
+def _run_on_duckdb(
+    name: str, input_path: Path, out: Path, options: dict[str, Any], progress: Progress
+) -> tuple[int, int, int]:
+    """Read with Polars, compute on DuckDB, write; return (events, patients, rows written)."""
+    task = progress.add_task("reading input", total=3)
+    frame = read_table(input_path)
+    progress.update(task, advance=1, description=f"computing {name}")
+    if name == "pdc":
+        result, mapping = _pdc(frame, options), None
+    else:
+        backend = Backend(
+            compute_cma=compute_cma,
+            event_intervals_and_gaps=event_intervals_and_gaps,
+            treatment_episodes=treatment_episodes,
+            cma_per_episode=cma_per_episode,
+            cma_sliding_window=cma_sliding_window,
+            window_dates=_date_columns_to_dates,
+            options={"engine": options["engine"]},
+        )
+        result, mapping = compute(name, frame, frame.columns, options, backend)
+    progress.update(task, advance=1, description="writing output")
+    if mapping is not None:
+        write_table(mapping, mapping_path(options))
+    write_table(result, out)
+    progress.update(task, advance=1)
+    return frame.height, frame.get_column(options["id_colname"]).n_unique(), result.height
+
+
+def mapping_path(options: dict[str, Any]) -> Path:
+    """Where ``--return-mapping-events-episodes true`` writes the mapping."""
+    if options["mapping_out"] is None:
+        raise AdherenceInputError("--return-mapping-events-episodes true needs --mapping-out FILE")
+    path: Path = options["mapping_out"]
+    return path
 
 
 def _canonical_measure(measure: str) -> str:
@@ -308,13 +362,11 @@ def _flags(options: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     return flags
 
 
-def _compute(
-    name: str, frame: pl.DataFrame, o: dict[str, Any]
-) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    if name == "pdc":
-        return _pdc(frame, o), None
+def compute(
+    name: str, frame: Any, columns: list[str], o: dict[str, Any], backend: Backend
+) -> tuple[Any, Any]:
+    """Run measure ``name`` (not pdc) with the options ``o``; return (result, mapping)."""
     date_format = o["date_format"] or ADHERER_DEFAULT_DATE_FORMAT
-    columns = frame.columns
     windows: dict[str, Any] = {}
     for key in (
         "followup_window_start",
@@ -327,7 +379,8 @@ def _compute(
             windows[key] = value
             windows[key + "_unit"] = o[key + "_unit"]
     named = [v for v in windows.values() if isinstance(v, str) and v in columns]
-    frame = _date_columns_to_dates(frame, named, date_format)
+    if named:
+        frame = backend.window_dates(frame, named, date_format)
     common: dict[str, Any] = {
         "id_colname": o["id_colname"],
         "event_date_colname": o["event_date_colname"],
@@ -335,7 +388,7 @@ def _compute(
         "event_daily_dose_colname": o["event_daily_dose_colname"],
         "medication_class_colname": o["medication_class_colname"],
         "date_format": date_format,
-        "engine": o["engine"],
+        **backend.options,
         **windows,
     }
     groups = None
@@ -354,7 +407,7 @@ def _compute(
     if o["maximum_permissible_gap"] is not None:
         gap["maximum_permissible_gap"] = o["maximum_permissible_gap"]
     if name.startswith("CMA"):
-        result = compute_cma(
+        result = backend.compute_cma(
             name,
             frame,
             **common,
@@ -368,7 +421,7 @@ def _compute(
             return result.event_info, None
         return result.cma, None
     if name == "event-gaps":
-        table = event_intervals_and_gaps(
+        table = backend.event_intervals_and_gaps(
             frame,
             **common,
             **carry,
@@ -391,7 +444,7 @@ def _compute(
         mapping = parse_bool(
             o["return_mapping_events_episodes"], "--return-mapping-events-episodes"
         )
-        episodes = treatment_episodes(
+        episodes = backend.treatment_episodes(
             frame,
             **common,
             **carry,
@@ -402,7 +455,7 @@ def _compute(
         )
         return episodes.episodes, episodes.mapping
     if name == "per-episode":
-        per_episode = cma_per_episode(
+        per_episode = backend.cma_per_episode(
             frame,
             cma_to_apply=o["cma_to_apply"],
             **common,
@@ -412,7 +465,7 @@ def _compute(
             medication_groups=groups,
         )
         return per_episode.cma, None
-    sliding = cma_sliding_window(
+    sliding = backend.cma_sliding_window(
         frame,
         cma_to_apply=o["cma_to_apply"],
         **common,

@@ -83,3 +83,23 @@ def assert_matches_reference(mine: pl.DataFrame, name: str) -> None:
             f"{name}: column {column!r} differs in {len(bad)} rows, first "
             f"row {bad[0] + 1}: ours {ours[bad[0]]!r}, AdhereR {theirs[bad[0]]!r}"
         )
+
+
+def assert_same_as_duckdb(other: pl.DataFrame, duck: pl.DataFrame) -> None:
+    """Same columns, dtypes, rows and order; NaN / Inf / missing identical; values to 1e-12.
+
+    DuckDB and Spark may add a patient's terms in a different order (observed differences:
+    one unit in the last place).
+    """
+    assert other.columns == duck.columns
+    assert other.schema == duck.schema
+    assert other.height == duck.height
+    for column in duck.columns:
+        for ours, theirs in zip(other[column].to_list(), duck[column].to_list(), strict=True):
+            if isinstance(theirs, float) and ours is not None:
+                if math.isnan(theirs) or math.isinf(theirs):
+                    assert str(ours) == str(theirs), column
+                else:
+                    assert math.isclose(ours, theirs, rel_tol=1e-12, abs_tol=1e-15), column
+            else:
+                assert ours == theirs, column

@@ -6,10 +6,11 @@ AdhereR option and quirk (see ``docs/analytics/adherence.md``) -- plus PDC, MPR,
 adherence and a per-patient SVG plot.
 
 The computation is one relational plan (SQL window functions) run by DuckDB (default) or by
-Spark SQL (``engine="spark"``) with identical results; :func:`compute_cma_distributed` and
-its per-episode and sliding-window variants run on Spark end to end (Spark DataFrame in,
-Spark DataFrame out). Inputs: Polars, Arrow, CSV or Parquet; outputs: frozen result objects
-holding Polars tables. Bad input raises
+Spark SQL (``engine="spark"``) with identical results; :func:`compute_cma_distributed` (with
+medication groups and ``event_info``), its per-episode and sliding-window variants,
+:func:`event_intervals_and_gaps_distributed` and :func:`treatment_episodes_distributed` run
+on Spark end to end (Spark DataFrame in, Spark DataFrame out). Inputs: Polars, Arrow, CSV or
+Parquet; outputs: frozen result objects holding Polars tables. Bad input raises
 :class:`AdherenceInputError` naming the row(s) and the column.
 """
 
@@ -28,10 +29,18 @@ from concord.analytics.adherence.cma import (
     compute_cma,
 )
 from concord.analytics.adherence.distributed import (
-    DistributedCMAResult,
     cma_per_episode_distributed,
     cma_sliding_window_distributed,
     compute_cma_distributed,
+)
+from concord.analytics.adherence.distributed_events import (
+    event_intervals_and_gaps_distributed,
+    treatment_episodes_distributed,
+)
+from concord.analytics.adherence.distributed_results import (
+    DistributedCMAResult,
+    DistributedEventGapsResult,
+    DistributedTreatmentEpisodesResult,
 )
 from concord.analytics.adherence.dose_timing import (
     DoseTimingResult,
@@ -58,6 +67,8 @@ __all__ = [
     "AdherenceInputError",
     "CMAResult",
     "DistributedCMAResult",
+    "DistributedEventGapsResult",
+    "DistributedTreatmentEpisodesResult",
     "DoseTimingResult",
     "DosingRegimen",
     "DuckDBEngine",
@@ -84,7 +95,9 @@ __all__ = [
     "compute_cma_distributed",
     "dose_timing_adherence",
     "event_intervals_and_gaps",
+    "event_intervals_and_gaps_distributed",
     "medication_possession_ratio",
     "proportion_of_days_covered",
     "treatment_episodes",
+    "treatment_episodes_distributed",
 ]

@@ -201,6 +201,7 @@ def compute_cma(
         medication_groups=medication_groups,
         engine=engine,
         classes=carry_only_for_same_medication,
+        doses=consider_dosage_change,
     )
     if event_info and call.groups is not None:
         raise AdherenceInputError("event_info is not available with medication groups")

@@ -150,16 +150,27 @@ class Call:
             else pl.col(user).cast(pl.Float64).alias(engine)
             for user, engine in self.window_columns.items()
         ]
+        runs = self.same_medication or self.groups is not None
+        next_class = self.next_class or self.groups is not None
+        optional = []
+        if "__dose" in frame.columns:
+            optional.append(pl.col("__dose").alias("dose"))
+        if "__cls" in frame.columns:
+            # classes are only compared for equality: integer codes are enough
+            optional.append(pl.col("__cls").to_physical().cast(pl.Int32).alias("cls"))
+        elif runs or next_class:
+            optional.append(pl.lit(None, dtype=pl.Int32).alias("cls"))
         table = frame.select(
-            pl.col("__p").cast(pl.Int64).alias("key"),
+            # a patient's key is its number; with groups, group * key_base + number
+            pl.col("__p").alias("key")
+            if self.groups is None
+            else pl.col("__p").cast(pl.Int64).alias("key"),
             pl.col("__p").alias("p"),
             pl.col("__k").alias("k"),
             pl.col("__seq").alias("seq"),
             pl.col("__d").alias("d"),  # event dates are whole days
             pl.col("__dur").alias("dur"),
-            pl.col("__dose").alias("dose"),
-            # classes are only compared for equality: integer codes are enough
-            pl.col("__cls").to_physical().cast(pl.Int32).alias("cls"),
+            *optional,
             *extra,
         )
         if not self.gaps:
@@ -167,8 +178,8 @@ class Call:
         return add_sequence_columns(
             table,
             dose_sums=self.dosage_change,
-            runs=self.same_medication or self.groups is not None,
-            next_class=self.next_class or self.groups is not None,
+            runs=runs,
+            next_class=next_class,
             key_stats=self.key_stats and self.groups is None,
             previous_stats=self.previous_stats,
         )
@@ -274,11 +285,13 @@ def make_call(
     medication_groups: str | Mapping[str, str] | None = None,
     engine: str | Engine | None = None,
     classes: bool = True,
+    doses: bool = True,
 ) -> Call:
     """Validate a call's data and arguments (see :mod:`concord.analytics.adherence`).
 
     ``classes=False`` when no query of the call compares medication classes (their
-    categorical encoding is then skipped).
+    categorical encoding is then skipped), ``doses=False`` when none uses dosage change
+    (the doses are checked but not kept).
     """
     window_args = {
         "followup.window.start": followup_window_start,
@@ -302,6 +315,7 @@ def make_call(
         extra_columns=string_columns,
         keep_columns=keep,
         classes=classes,
+        doses=doses,
     )
     frame = prepared.frame
     columns: dict[str, str] = {}
@@ -354,4 +368,5 @@ def make_call(
         engine=resolve_engine(engine),
         window_columns=columns,
         groups=groups,
+        dosage_change=doses,
     )

@@ -16,7 +16,7 @@ import pyarrow as pa
 from concord.analytics.adherence.dialect import DUCKDB, SPARK, Dialect
 from concord.analytics.adherence.errors import AdherenceInputError
 
-__all__ = ["DuckDBEngine", "Engine", "SparkEngine", "resolve_engine"]
+__all__ = ["DuckDBEngine", "Engine", "SparkEngine", "resolve_engine", "spark_session"]
 
 
 class Engine(Protocol):
@@ -77,7 +77,7 @@ class SparkEngine:
 
     def __init__(self, session: Any = None) -> None:
         if session is None:
-            session = _local_spark_session()
+            session = spark_session()
         self.session = session
 
     def run(self, sql: str, tables: dict[str, pa.Table]) -> pa.Table:
@@ -87,13 +87,17 @@ class SparkEngine:
         return result
 
 
-def _local_spark_session() -> Any:
+def spark_session() -> Any:
+    """The active Spark session, or a new local one (``local[*]``, UTC, ANSI mode off)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise AdherenceInputError(
             "the Spark engine needs PySpark: install concord-care[spark]"
         ) from exc
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
     session = (
         SparkSession.builder.master("local[*]")
         .appName("concord-adherence")

@@ -242,6 +242,7 @@ def treatment_episodes(
         observation_window_duration=followup_window_duration,
         observation_window_duration_unit=followup_window_duration_unit,
         engine=engine,
+        doses=consider_dosage_change,
     )
     call.dosage_change = consider_dosage_change
     call.patient_windows()
@@ -269,7 +270,7 @@ def treatment_episodes(
             .sort("seq")
             .select(
                 id_name,
-                pl.col("ep").alias("episode.ID"),
+                pl.col("ep").cast(pl.Int64).alias("episode.ID"),
                 pl.col("seq").alias("event.index.in.data"),
             )
         )
@@ -365,6 +366,7 @@ def cma_per_episode(
         observation_window_duration_unit=observation_window_duration_unit,
         medication_groups=medication_groups,
         engine=engine,
+        doses=consider_dosage_change,
     )
     call.dosage_change = consider_dosage_change
     from_first_event = call.starts_at_first_event()

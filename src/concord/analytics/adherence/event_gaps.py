@@ -100,6 +100,7 @@ def event_intervals_and_gaps(
         observation_window_duration_unit=observation_window_duration_unit,
         engine=engine,
         classes=carry_only_for_same_medication,
+        doses=consider_dosage_change,
     )
     call.dosage_change = consider_dosage_change
     call.same_medication = carry_only_for_same_medication

@@ -13,7 +13,8 @@ It then sorts the events stably by (patient ID, date) -- ties keep their input o
 AdhereR -- and adds the internal columns the relational plan works on (all prefixed ``__``):
 ``__row`` (input row, 1-based), ``__seq`` (row index after sorting, 1-based), ``__p``
 (patient number in ID order), ``__k`` (event number within the patient), ``__d`` (event date
-as a day number), ``__dur``, ``__dose`` (1 when no dose column) and ``__cls``.
+as a day number), ``__dur``, ``__dose`` (1 when no dose column; left out when the call
+does not use doses) and ``__cls`` (left out when the call does not compare classes).
 """
 
 from __future__ import annotations
@@ -164,13 +165,16 @@ def prepare_events(
     extra_columns: dict[str, str] | None = None,
     keep_columns: tuple[str, ...] = (),
     classes: bool = True,
+    doses: bool = True,
 ) -> PreparedEvents:
     """Validate ``data`` and add the engine's internal columns (see the module docstring).
 
     ``extra_columns`` maps an argument name (e.g. ``"followup.window.start"``) to a column
     the call reads, so that an unknown name is reported against that argument;
     ``keep_columns`` are input columns to carry into the sorted frame. Without ``classes``
-    (the call never compares medication classes) ``__cls`` is left missing.
+    (the call never compares medication classes) there is no ``__cls``, and without
+    ``doses`` (no dosage change) no ``__dose``: the columns are still checked, but not
+    kept (two columns less in memory).
     """
     frame = read_table(data)
     names: dict[str, str | None] = {
@@ -191,24 +195,28 @@ def prepare_events(
     _reject(frame, frame.get_column(id_colname).is_null(), id_colname, "missing patient ID")
     days = _day_numbers(frame, event_date_colname, date_format)
     duration = _positive_numbers(frame, event_duration_colname, "duration")
-    dose: pl.Series | pl.Expr = pl.lit(1.0, dtype=pl.Float64)
+    internal: list[pl.Series | pl.Expr] = [days.alias("__d"), duration.alias("__dur")]
     if event_daily_dose_colname is not None:
         dose = _positive_numbers(frame, event_daily_dose_colname, "daily dose")
-    cls: pl.Series | pl.Expr = pl.lit(None, dtype=pl.Categorical)
+        if doses:
+            internal.append(dose.alias("__dose"))
+        del dose
+    elif doses:
+        internal.append(pl.lit(1.0, dtype=pl.Float64).alias("__dose"))
     if medication_class_colname is not None and classes:
         # classes are only compared for equality: a categorical keeps them compact
-        cls = frame.get_column(medication_class_colname).cast(pl.String).cast(pl.Categorical)
+        internal.append(
+            frame.get_column(medication_class_colname)
+            .cast(pl.String)
+            .cast(pl.Categorical)
+            .alias("__cls")
+        )
+    elif classes:
+        internal.append(pl.lit(None, dtype=pl.Categorical).alias("__cls"))
     raw = frame
     kept = [c for c in dict.fromkeys((id_colname, *keep_columns)) if c in raw.columns]
-    frame = raw.select(
-        "__row",
-        *kept,
-        days.alias("__d"),
-        duration.alias("__dur"),
-        dose.alias("__dose"),
-        cls.alias("__cls"),
-    )
-    del days, duration, dose, cls  # the unsorted columns are not needed any more
+    frame = raw.select("__row", *kept, *internal)
+    del days, duration, internal  # the unsorted columns are not needed any more
     if not _already_sorted(frame, id_colname):
         frame = frame.sort([id_colname, "__d", "__row"], maintain_order=True)
     frame = frame.with_columns(

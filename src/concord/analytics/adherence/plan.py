@@ -242,11 +242,10 @@ def add_sequence_columns(
         )
     with_next = frame.with_columns(columns)
     step = (pl.col("dur") - (pl.col("dnext") - pl.col("d"))).fill_null(0.0)
-    whole = with_next.select(
-        (
-            (pl.col("dur") == pl.col("dur").floor()) & (pl.col("dose") == pl.col("dose").floor())
-        ).all()
-    ).item()
+    whole_numbers = pl.col("dur") == pl.col("dur").floor()
+    if "dose" in frame.columns:
+        whole_numbers = whole_numbers & (pl.col("dose") == pl.col("dose").floor())
+    whole = with_next.select(whole_numbers.all()).item()
     wanted = [("y0", step)] + ([("y1", step * pl.col("dose"))] if dose_sums else [])
     if not whole:
         out = with_next.with_columns(
@@ -256,17 +255,20 @@ def add_sequence_columns(
             return out
         return _add_key_stats(out, [n for n, _ in wanted], new_key, previous_stats)
     # exact integer sums; the intermediate columns are materialised (twice as fast as one
-    # nested expression)
+    # nested expression) and each is released as soon as the next is computed
     steps = with_next.with_columns(expr.cast(pl.Int64).alias(f"__x_{n}") for n, expr in wanted)
+    del with_next
     totals = steps.with_columns(
         (pl.col(f"__x_{n}").cum_sum() - pl.col(f"__x_{n}")).alias(f"__e_{n}") for n, _ in wanted
-    )
+    ).drop(*(f"__x_{n}" for n, _ in wanted))
+    del steps
     out = totals.with_columns(
         (pl.col(f"__e_{n}") - pl.when(new_key).then(pl.col(f"__e_{n}")).forward_fill())
         .cast(pl.Float64)
         .alias(n)
         for n, _ in wanted
-    ).drop(*(f"__{p}_{n}" for n, _ in wanted for p in ("x", "e")))
+    ).drop(*(f"__e_{n}" for n, _ in wanted))
+    del totals
     if not key_stats:
         return out
     return _add_key_stats(out, [n for n, _ in wanted], new_key, previous_stats)
@@ -307,8 +309,7 @@ def _add_key_stats(
         for c, alias in (
             ("d", "dprev"),
             ("dur", "durprev"),
-            ("dose", "doseprev"),
-            ("cls", "clsprev"),
+            *((name, f"{name}prev") for name in ("dose", "cls") if name in frame.columns),
             *((n, f"{n}prev") for n in sums),
             *((f"{n}min", f"{n}pmin") for n in sums),
         )

@@ -114,6 +114,7 @@ def cma_sliding_window(
         medication_groups=medication_groups,
         engine=engine,
         classes=carry_only_for_same_medication,
+        doses=consider_dosage_change,
     )
     call.dosage_change = consider_dosage_change
     call.same_medication = carry_only_for_same_medication
