@@ -621,15 +621,20 @@ def test_one_episode_the_core_refuses_does_not_stop_the_run(
 
     srs_series(cast, [38, 38, 38, 33])
     srs(cast.session_b, 30)
-    real = signals.findings_for
+    real = signals.evaluate
+    batches: list[list[int]] = []
 
-    def refuse_a(inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        if inputs.episode.pk == cast.episode_a.pk:
+    def refuse_a(batch: Any, *args: Any, **kwargs: Any) -> Any:
+        batches.append(sorted(e.key for e in batch))
+        if any(e.key == cast.episode_a.pk for e in batch):
             raise RiskInputError("missing date", row=3, column="date")
-        return real(inputs, *args, **kwargs)
+        return real(batch, *args, **kwargs)
 
-    monkeypatch.setattr(signals, "findings_for", refuse_a)
+    monkeypatch.setattr(signals, "evaluate", refuse_a)
     result = signals.recompute_all()
     assert result.failed == 1
     assert live(cast) == {}
     assert Alert.objects.filter(episode=cast.episode_b, kind="low_alliance").exists()
+    # Both episodes (one clinic) in one call of the core first; refused, then each alone.
+    a, b = sorted([cast.episode_a.pk, cast.episode_b.pk])
+    assert batches == [[a, b], [a], [b]]

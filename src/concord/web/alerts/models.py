@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from concord.web.clinic.models import CareEpisode, Patient
+from concord.web.clinic.models import CareEpisode, Clinic, Patient
 
 
 class AlertKind(models.TextChoices):
@@ -122,3 +122,42 @@ class AlertAction(models.Model):
     def strategy_labels(self) -> list[str]:
         labels = dict(Strategy.choices)
         return [str(labels.get(code, code)) for code in self.strategies]
+
+
+class RecoveryCurveFit(models.Model):
+    """One fit of a clinic's expected recovery curves (the not-on-track mixed model).
+
+    Written by the worker (:mod:`concord.web.alerts.recovery_curves`): the nightly run fits
+    the model when the clinic's scores or the settings changed, otherwise it records that
+    the latest fit is still current (``checked_at``); the per-patient jobs use the latest
+    fit while it is current. Each fit is a new *version*; older ones are kept. A fit that
+    could not be made (too few patients, no convergence) is kept too, with the reason, so
+    that the jobs do not try again until the data change.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    instrument_code = models.CharField(max_length=40)
+    version = models.PositiveIntegerField()
+    fitted_at = models.DateTimeField()
+    checked_at = models.DateTimeField()
+    data_until = models.DateTimeField()
+    settings = models.JSONField()
+    data_sha256 = models.CharField(max_length=64)
+    data_episodes = models.PositiveIntegerField()
+    data_scores = models.PositiveIntegerField()
+    fitted = models.BooleanField()
+    failure = models.TextField(blank=True)
+    parameters = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["clinic", "instrument_code", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "instrument_code", "version"],
+                name="recovery_curve_fit_one_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "fitted" if self.fitted else "not fitted"
+        return f"{self.instrument_code} curves v{self.version} of clinic {self.clinic_id} ({state})"

@@ -1,0 +1,230 @@
+"""Read many episodes' rows at once and adapt them to :class:`~concord.web.alerts.inputs.
+EpisodeInputs`: a fixed number of queries per batch of episodes, whatever its size.
+
+Per batch: sessions, administrations, and for the episodes that carry the patient's
+medication data (the patient's most recent active episode, see docs/alerts.md) the
+dispensing events, the patients' regimens, which regimens have dose confirmations and the
+recent confirmation times. Dose timing and refill windows are computed by the medications
+app's functions (:func:`concord.web.medications.adherence.dose_timing_for`,
+:mod:`concord.web.alerts.refill_windows`), never here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
+
+from django.utils import timezone
+
+from concord.web.alerts.inputs import (
+    ALLIANCE_CODES,
+    BARS_CODE,
+    BARS_SCALE,
+    CLINICIAN_ALLIANCE_CODE,
+    OUTCOME_CODE,
+    EpisodeInputs,
+    RatedSession,
+    number_at,
+)
+from concord.web.alerts.refill_windows import refill_windows, stopped_classes
+from concord.web.clinic.models import CareEpisode, CareSession
+from concord.web.measures.models import Administration, AdministrationStatus, Rater
+from concord.web.medications.adherence import (
+    PreloadedConfirmations,
+    confirmations_needed_since,
+    dose_timing_for,
+    dose_timing_period,
+)
+from concord.web.medications.models import DispensingEvent, DoseConfirmation, MedicationRegimen
+
+ADMINISTRATION_FIELDS = (
+    "episode_id",
+    "instrument_code",
+    "rater",
+    "session_id",
+    "status",
+    "scores",
+    "due_at",
+    "submitted_at",
+)
+
+
+def _scale(scores: dict[str, Any] | None, scale: str) -> float | None:
+    value = (scores or {}).get("scales", {}).get(scale, {}).get("value")
+    return None if value is None else float(value)
+
+
+def _administrations(inputs: EpisodeInputs, rows: list[dict[str, Any]], now: datetime) -> None:
+    """Fill ratings, outcome, perspectives, measures due and BARS from one episode's
+    administrations (in submission order: the latest answer counts)."""
+    sessions = inputs.sessions
+    numbers = inputs.numbers
+    by_pk = {s.pk: s for s in sessions}
+    times = [s.scheduled_at for s in sessions]
+    rated: dict[str, dict[int, float]] = {}
+    bars: dict[date, float] = {}
+    today = timezone.localdate(now)
+    for a in rows:
+        submitted = a["status"] == AdministrationStatus.SUBMITTED
+        if a["rater"] == Rater.PATIENT and a["due_at"] <= now:
+            inputs.measures_due.append((timezone.localtime(a["due_at"]).date(), submitted))
+        if not submitted:
+            continue
+        code, session_id = a["instrument_code"], a["session_id"]
+        if code == BARS_CODE and a["submitted_at"] is not None:
+            value = _scale(a["scores"], BARS_SCALE)
+            if value is not None:
+                bars[timezone.localtime(a["submitted_at"]).date()] = value
+            continue
+        if code == OUTCOME_CODE and session_id is None:
+            # Dated (not per-session) outcome measures belong to the latest session held
+            # on or before the day they fell due.
+            number = number_at(times, a["due_at"])
+            total = _scale(a["scores"], "total")
+            if number and total is not None:
+                rated.setdefault(code, {})[sessions[number - 1].pk] = total
+            continue
+        if session_id is None or session_id not in by_pk:
+            continue
+        if code in (*ALLIANCE_CODES, OUTCOME_CODE):
+            total = _scale(a["scores"], "total")
+            if total is not None:
+                rated.setdefault(code, {})[session_id] = total
+        if code in ("waisr", CLINICIAN_ALLIANCE_CODE):
+            perspective = "patient" if code == "waisr" else "clinician"
+            scales = (a["scores"] or {}).get("scales", {})
+            inputs.perspectives.setdefault(session_id, {})[perspective] = {
+                name: float(v["value"]) for name, v in scales.items() if v.get("value") is not None
+            }
+
+    def series(code: str) -> list[RatedSession]:
+        return [
+            RatedSession(
+                numbers[pk],
+                pk,
+                timezone.localtime(by_pk[pk].scheduled_at).date().isoformat(),
+                score,
+            )
+            for pk, score in sorted(rated.get(code, {}).items(), key=lambda kv: numbers[kv[0]])
+        ]
+
+    for code in ALLIANCE_CODES:
+        if rated.get(code):
+            inputs.alliance_code, inputs.alliance = code, series(code)
+            break
+    inputs.outcome = series(OUTCOME_CODE)
+    inputs.bars = sorted((d, v) for d, v in bars.items() if d <= today)
+
+
+def _medication(
+    loaded: dict[int, EpisodeInputs], carriers: list[CareEpisode], now: datetime
+) -> None:
+    """Dispensing, refill windows and dose confirmations for the episodes that carry them."""
+    if not carriers:
+        return
+    today = timezone.localdate(now)
+    patients = {e.patient_id: e.pk for e in carriers}
+    events: dict[int, list[DispensingEvent]] = defaultdict(list)
+    for event in DispensingEvent.objects.filter(
+        patient_id__in=list(patients), dispensed_on__lte=today
+    ).order_by("patient_id", "dispensed_on", "pk"):
+        events[event.patient_id].append(event)
+    regimens: dict[int, list[MedicationRegimen]] = defaultdict(list)
+    for regimen in MedicationRegimen.objects.filter(
+        episode__patient_id__in=list(patients)
+    ).select_related("episode"):
+        regimens[regimen.episode.patient_id].append(regimen)
+    own = {
+        r.pk: r
+        for patient_regimens in regimens.values()
+        for r in patient_regimens
+        if r.episode_id == patients[r.episode.patient_id] and r.dose_times
+    }
+    confirmed = set(
+        DoseConfirmation.objects.filter(regimen_id__in=list(own))
+        .order_by()
+        .values_list("regimen_id", flat=True)
+        .distinct()
+    )
+    periods = [dose_timing_period(own[pk], today) for pk in confirmed]
+    starts = [period[0] for period in periods if period is not None]
+    taken: dict[int, list[datetime]] = defaultdict(list)
+    if starts:
+        # From the earliest moment any of these regimens' dose-timing periods can use.
+        for regimen_id, taken_at in (
+            DoseConfirmation.objects.filter(
+                regimen_id__in=list(confirmed),
+                taken_at__isnull=False,
+                taken_at__gte=confirmations_needed_since(min(starts)),
+            )
+            .order_by("taken_at")
+            .values_list("regimen_id", "taken_at")
+        ):
+            if taken_at is not None:
+                taken[regimen_id].append(taken_at)
+    windows = refill_windows(
+        {
+            episode_pk: (events[patient_id], regimens[patient_id])
+            for patient_id, episode_pk in patients.items()
+        },
+        today,
+    )
+    for patient_id, episode_pk in patients.items():
+        inputs = loaded[episode_pk]
+        stopped = stopped_classes(events[patient_id], regimens[patient_id], today)
+        inputs.fills = [
+            (e.dispensed_on, float(e.days_supply), e.medication_class)
+            for e in events[patient_id]
+            if e.medication_class not in stopped
+        ]
+        inputs.refill_windows = windows[episode_pk]
+        episode_regimens = sorted(
+            (r for r in regimens[patient_id] if r.episode_id == episode_pk),
+            key=lambda r: (-r.started_on.toordinal(), r.medication_name, r.pk),
+        )
+        for regimen in episode_regimens:
+            preloaded = PreloadedConfirmations(
+                any=regimen.pk in confirmed, taken=tuple(taken.get(regimen.pk, ()))
+            )
+            timing = dose_timing_for(regimen, today=today, now=now, preloaded=preloaded).result
+            if timing is not None:
+                inputs.doses.extend(
+                    (d.scheduled_at, d.taken_at is not None)
+                    for d in timing.doses
+                    if d.scheduled_at <= now
+                )
+
+
+def load_episodes(
+    episodes: list[CareEpisode], *, now: datetime, carriers: set[int]
+) -> dict[int, EpisodeInputs]:
+    """Every episode's inputs, read in a fixed number of queries.
+
+    ``carriers``: keys of the episodes that carry their patient's medication data.
+    """
+    ids = [e.pk for e in episodes]
+    sessions: dict[int, list[CareSession]] = defaultdict(list)
+    for session in CareSession.objects.filter(episode_id__in=ids).order_by(
+        "episode_id", "scheduled_at", "pk"
+    ):
+        sessions[session.episode_id].append(session)
+    loaded: dict[int, EpisodeInputs] = {}
+    for episode in episodes:
+        own = sessions[episode.pk]
+        loaded[episode.pk] = EpisodeInputs(
+            episode=episode,
+            sessions=own,
+            numbers={s.pk: i for i, s in enumerate(own, start=1)},
+        )
+    rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in (
+        Administration.objects.filter(episode_id__in=ids)
+        .order_by("episode_id", "submitted_at", "pk")
+        .values(*ADMINISTRATION_FIELDS)
+    ):
+        rows[row["episode_id"]].append(row)
+    for episode in episodes:
+        _administrations(loaded[episode.pk], rows[episode.pk], now)
+    _medication(loaded, [e for e in episodes if e.pk in carriers], now)
+    return loaded
