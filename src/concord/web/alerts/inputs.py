@@ -20,16 +20,35 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from django.utils import timezone
 
 from concord.web.alerts.refill_windows import ClassWindows
-from concord.web.clinic.models import CareEpisode, CareSession, SessionStatus
+from concord.web.clinic.models import CareEpisode, SessionStatus
 
 ALLIANCE_CODES = ("srs", "waisr")  # patient-rated alliance, preferred first
 CLINICIAN_ALLIANCE_CODE = "waisrt"
 OUTCOME_CODE = "phq9"
 BARS_CODE = "bars"
 BARS_SCALE = "adherence_estimate"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """A care session as the rules need it (read without building model instances)."""
+
+    pk: int
+    scheduled_at: datetime
+    status: str
+    day: date  # local date of ``scheduled_at``
+
+
+@dataclass(frozen=True, slots=True)
+class FillRow:
+    """A dispensing event as the adherence functions need it."""
+
+    pk: int
+    dispensed_on: date
+    days_supply: float
+    medication_class: str
 
 
 @dataclass(frozen=True)
@@ -45,7 +64,7 @@ class EpisodeInputs:
     """Everything the rules need about one episode, as plain values."""
 
     episode: CareEpisode
-    sessions: list[CareSession]
+    sessions: list[SessionRow]
     numbers: dict[int, int]  # session pk -> session number
     alliance_code: str | None = None
     alliance: list[RatedSession] = field(default_factory=list)
@@ -54,7 +73,7 @@ class EpisodeInputs:
     perspectives: dict[int, dict[str, dict[str, float]]] = field(default_factory=dict)
     measures_due: list[tuple[date, bool]] = field(default_factory=list)
     fills: list[tuple[date, float, str]] = field(default_factory=list)
-    doses: list[tuple[datetime, bool]] = field(default_factory=list)
+    doses: list[tuple[date, bool]] = field(default_factory=list)  # local day, confirmed
     bars: list[tuple[date, float]] = field(default_factory=list)
     # refill adherence (CMA7) in sliding windows, per medication class still prescribed
     refill_windows: list[ClassWindows] = field(default_factory=list)
@@ -63,7 +82,7 @@ class EpisodeInputs:
     def key(self) -> int:
         return self.episode.pk
 
-    def session_of(self, number: int) -> CareSession | None:
+    def session_of(self, number: int) -> SessionRow | None:
         for session in self.sessions:
             if self.numbers[session.pk] == number:
                 return session
@@ -75,7 +94,7 @@ def number_at(times: list[datetime], moment: datetime) -> int:
     return bisect.bisect_right(times, moment)
 
 
-def attended(inputs: EpisodeInputs) -> list[CareSession]:
+def attended(inputs: EpisodeInputs) -> list[SessionRow]:
     return [s for s in inputs.sessions if s.status == SessionStatus.ATTENDED]
 
 
@@ -112,7 +131,7 @@ def ratings_table(
 def sessions_table(episodes: Iterable[EpisodeInputs]) -> pl.DataFrame:
     return _stacked(
         episodes,
-        lambda e: [(timezone.localtime(s.scheduled_at).date(), s.status) for s in e.sessions],
+        lambda e: [(s.day, s.status) for s in e.sessions],
         {"patient": pl.Int64, "date": pl.Date, "status": pl.String},
     )
 
@@ -136,7 +155,7 @@ def fills_table(episodes: Iterable[EpisodeInputs]) -> pl.DataFrame:
 def confirmations_table(episodes: Iterable[EpisodeInputs]) -> pl.DataFrame:
     return _stacked(
         episodes,
-        lambda e: [(timezone.localtime(d).date(), c) for d, c in e.doses],
+        lambda e: e.doses,
         {"patient": pl.Int64, "scheduled": pl.Date, "confirmed": pl.Boolean},
     )
 

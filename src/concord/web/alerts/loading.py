@@ -12,9 +12,10 @@ app's functions (:func:`concord.web.medications.adherence.dose_timing_for`,
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
 
 from concord.web.alerts.inputs import (
@@ -24,7 +25,9 @@ from concord.web.alerts.inputs import (
     CLINICIAN_ALLIANCE_CODE,
     OUTCOME_CODE,
     EpisodeInputs,
+    FillRow,
     RatedSession,
+    SessionRow,
     number_at,
 )
 from concord.web.alerts.refill_windows import refill_windows, stopped_classes
@@ -39,73 +42,80 @@ from concord.web.medications.adherence import (
 from concord.web.medications.models import DispensingEvent, DoseConfirmation, MedicationRegimen
 
 ADMINISTRATION_FIELDS = (
+    "pk",
     "episode_id",
     "instrument_code",
     "rater",
     "session_id",
     "status",
-    "scores",
     "due_at",
     "submitted_at",
 )
+#: The few scores the rules read, taken out of the JSON by the database.
+TOTAL = "scores__scales__total__value"
+BARS_VALUE = f"scores__scales__{BARS_SCALE}__value"
+#: Instruments whose every scale is read (the patient-clinician comparison).
+ALL_SCALES = ("waisr", CLINICIAN_ALLIANCE_CODE)
 
 
-def _scale(scores: dict[str, Any] | None, scale: str) -> float | None:
-    value = (scores or {}).get("scales", {}).get(scale, {}).get("value")
+def _number(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _administrations(inputs: EpisodeInputs, rows: list[dict[str, Any]], now: datetime) -> None:
+def _administrations(
+    inputs: EpisodeInputs,
+    rows: list[dict[str, Any]],
+    scales: dict[int, dict[str, Any]],
+    now: datetime,
+    zone: tzinfo,
+) -> None:
     """Fill ratings, outcome, perspectives, measures due and BARS from one episode's
-    administrations (in submission order: the latest answer counts)."""
+    administrations (in submission order: the latest answer counts). ``scales``: every
+    scale of the administrations that need them (by administration key)."""
     sessions = inputs.sessions
     numbers = inputs.numbers
     by_pk = {s.pk: s for s in sessions}
     times = [s.scheduled_at for s in sessions]
     rated: dict[str, dict[int, float]] = {}
     bars: dict[date, float] = {}
-    today = timezone.localdate(now)
+    today = now.astimezone(zone).date()
     for a in rows:
         submitted = a["status"] == AdministrationStatus.SUBMITTED
         if a["rater"] == Rater.PATIENT and a["due_at"] <= now:
-            inputs.measures_due.append((timezone.localtime(a["due_at"]).date(), submitted))
+            inputs.measures_due.append((a["due_at"].astimezone(zone).date(), submitted))
         if not submitted:
             continue
         code, session_id = a["instrument_code"], a["session_id"]
         if code == BARS_CODE and a["submitted_at"] is not None:
-            value = _scale(a["scores"], BARS_SCALE)
+            value = _number(a[BARS_VALUE])
             if value is not None:
-                bars[timezone.localtime(a["submitted_at"]).date()] = value
+                bars[a["submitted_at"].astimezone(zone).date()] = value
             continue
         if code == OUTCOME_CODE and session_id is None:
             # Dated (not per-session) outcome measures belong to the latest session held
             # on or before the day they fell due.
             number = number_at(times, a["due_at"])
-            total = _scale(a["scores"], "total")
+            total = _number(a[TOTAL])
             if number and total is not None:
                 rated.setdefault(code, {})[sessions[number - 1].pk] = total
             continue
         if session_id is None or session_id not in by_pk:
             continue
         if code in (*ALLIANCE_CODES, OUTCOME_CODE):
-            total = _scale(a["scores"], "total")
+            total = _number(a[TOTAL])
             if total is not None:
                 rated.setdefault(code, {})[session_id] = total
-        if code in ("waisr", CLINICIAN_ALLIANCE_CODE):
+        if code in ALL_SCALES:
             perspective = "patient" if code == "waisr" else "clinician"
-            scales = (a["scores"] or {}).get("scales", {})
             inputs.perspectives.setdefault(session_id, {})[perspective] = {
-                name: float(v["value"]) for name, v in scales.items() if v.get("value") is not None
+                name: float(v["value"])
+                for name, v in scales.get(a["pk"], {}).items()
+                if v.get("value") is not None
             }
 
     def series(code: str) -> list[RatedSession]:
         return [
-            RatedSession(
-                numbers[pk],
-                pk,
-                timezone.localtime(by_pk[pk].scheduled_at).date().isoformat(),
-                score,
-            )
+            RatedSession(numbers[pk], pk, by_pk[pk].day.isoformat(), score)
             for pk, score in sorted(rated.get(code, {}).items(), key=lambda kv: numbers[kv[0]])
         ]
 
@@ -118,28 +128,30 @@ def _administrations(inputs: EpisodeInputs, rows: list[dict[str, Any]], now: dat
 
 
 def _medication(
-    loaded: dict[int, EpisodeInputs], carriers: list[CareEpisode], now: datetime
+    loaded: dict[int, EpisodeInputs], carriers: list[CareEpisode], now: datetime, zone: tzinfo
 ) -> None:
     """Dispensing, refill windows and dose confirmations for the episodes that carry them."""
     if not carriers:
         return
-    today = timezone.localdate(now)
+    today = now.astimezone(zone).date()
     patients = {e.patient_id: e.pk for e in carriers}
-    events: dict[int, list[DispensingEvent]] = defaultdict(list)
-    for event in DispensingEvent.objects.filter(
-        patient_id__in=list(patients), dispensed_on__lte=today
-    ).order_by("patient_id", "dispensed_on", "pk"):
-        events[event.patient_id].append(event)
+    events: dict[int, list[FillRow]] = defaultdict(list)
+    for pk, patient_id, day, supply, medication_class in (
+        DispensingEvent.objects.filter(patient_id__in=list(patients), dispensed_on__lte=today)
+        .order_by("patient_id", "dispensed_on", "pk")
+        .values_list("pk", "patient_id", "dispensed_on", "days_supply", "medication_class")
+    ):
+        events[patient_id].append(FillRow(pk, day, float(supply), medication_class))
     regimens: dict[int, list[MedicationRegimen]] = defaultdict(list)
-    for regimen in MedicationRegimen.objects.filter(
+    for prescribed in MedicationRegimen.objects.filter(
         episode__patient_id__in=list(patients)
-    ).select_related("episode"):
-        regimens[regimen.episode.patient_id].append(regimen)
+    ).annotate(owner=F("episode__patient_id")):
+        regimens[prescribed.owner].append(prescribed)
     own = {
         r.pk: r
-        for patient_regimens in regimens.values()
-        for r in patient_regimens
-        if r.episode_id == patients[r.episode.patient_id] and r.dose_times
+        for patient_id, episode_pk in patients.items()
+        for r in regimens[patient_id]
+        if r.episode_id == episode_pk and r.dose_times
     }
     confirmed = set(
         DoseConfirmation.objects.filter(regimen_id__in=list(own))
@@ -174,7 +186,7 @@ def _medication(
         inputs = loaded[episode_pk]
         stopped = stopped_classes(events[patient_id], regimens[patient_id], today)
         inputs.fills = [
-            (e.dispensed_on, float(e.days_supply), e.medication_class)
+            (e.dispensed_on, e.days_supply, e.medication_class)
             for e in events[patient_id]
             if e.medication_class not in stopped
         ]
@@ -190,7 +202,7 @@ def _medication(
             timing = dose_timing_for(regimen, today=today, now=now, preloaded=preloaded).result
             if timing is not None:
                 inputs.doses.extend(
-                    (d.scheduled_at, d.taken_at is not None)
+                    (d.scheduled_at.astimezone(zone).date(), d.taken_at is not None)
                     for d in timing.doses
                     if d.scheduled_at <= now
                 )
@@ -203,12 +215,16 @@ def load_episodes(
 
     ``carriers``: keys of the episodes that carry their patient's medication data.
     """
+    zone = timezone.get_current_timezone()
     ids = [e.pk for e in episodes]
-    sessions: dict[int, list[CareSession]] = defaultdict(list)
-    for session in CareSession.objects.filter(episode_id__in=ids).order_by(
-        "episode_id", "scheduled_at", "pk"
+    sessions: dict[int, list[SessionRow]] = defaultdict(list)
+    for pk, episode_id, scheduled_at, status in (
+        CareSession.objects.filter(episode_id__in=ids)
+        .order_by("episode_id", "scheduled_at", "pk")
+        .values_list("pk", "episode_id", "scheduled_at", "status")
     ):
-        sessions[session.episode_id].append(session)
+        day = scheduled_at.astimezone(zone).date()
+        sessions[episode_id].append(SessionRow(pk, scheduled_at, status, day))
     loaded: dict[int, EpisodeInputs] = {}
     for episode in episodes:
         own = sessions[episode.pk]
@@ -217,14 +233,21 @@ def load_episodes(
             sessions=own,
             numbers={s.pk: i for i, s in enumerate(own, start=1)},
         )
+    administrations = Administration.objects.filter(episode_id__in=ids)
     rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in (
-        Administration.objects.filter(episode_id__in=ids)
-        .order_by("episode_id", "submitted_at", "pk")
-        .values(*ADMINISTRATION_FIELDS)
+    for row in administrations.order_by("episode_id", "submitted_at", "pk").values(
+        *ADMINISTRATION_FIELDS, TOTAL, BARS_VALUE
     ):
         rows[row["episode_id"]].append(row)
+    scales = {
+        pk: (scores or {}).get("scales", {})
+        for pk, scores in administrations.filter(
+            instrument_code__in=ALL_SCALES, status=AdministrationStatus.SUBMITTED
+        )
+        .order_by()  # no ordering: SQLite then uses the (episode, instrument, status) index
+        .values_list("pk", "scores")
+    }
     for episode in episodes:
-        _administrations(loaded[episode.pk], rows[episode.pk], now)
-    _medication(loaded, [e for e in episodes if e.pk in carriers], now)
+        _administrations(loaded[episode.pk], rows[episode.pk], scales, now, zone)
+    _medication(loaded, [e for e in episodes if e.pk in carriers], now, zone)
     return loaded

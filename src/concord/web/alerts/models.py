@@ -133,6 +133,11 @@ class RecoveryCurveFit(models.Model):
     fit while it is current. Each fit is a new *version*; older ones are kept. A fit that
     could not be made (too few patients, no convergence) is kept too, with the reason, so
     that the jobs do not try again until the data change.
+
+    The clinic's reliable patient-clinician differences (pooled SD of its WAI-SR and
+    WAI-SRT ratings, :func:`concord.web.measures.alliance.reliable_differences`) are read
+    at the same time and kept with the fit (a change makes a new version with the same
+    curves), so that a patient's job reads nothing clinic-wide.
     """
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
@@ -148,6 +153,7 @@ class RecoveryCurveFit(models.Model):
     fitted = models.BooleanField()
     failure = models.TextField(blank=True)
     parameters = models.JSONField(null=True, blank=True)
+    reliable_differences = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["clinic", "instrument_code", "-version"]

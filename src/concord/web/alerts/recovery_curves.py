@@ -37,6 +37,7 @@ from concord.web.alerts.rule_settings import NOT_ON_TRACK_SETTINGS
 from concord.web.audit.models import Action
 from concord.web.audit.service import Actor, audit
 from concord.web.clinic.models import CareSession
+from concord.web.measures.alliance import reliable_differences
 from concord.web.measures.models import Administration, AdministrationStatus
 
 #: Layout of ``RecoveryCurveFit.parameters``; a new layout makes every stored fit stale.
@@ -165,34 +166,36 @@ def is_current(fit: RecoveryCurveFit, now: datetime) -> bool:
 
 
 def refresh(clinic_id: int, now: datetime, actor: Actor) -> RecoveryCurveFit:
-    """Read the clinic's scores; fit and store a new version unless the latest fit was made
-    from the same scores with the same settings (then only mark it checked)."""
+    """Read the clinic's scores (and reliable differences); store a new version unless the
+    latest was made from the same scores with the same settings and has the same reliable
+    differences (then only mark it checked). The curves are fitted again only when the
+    scores or the settings changed."""
     table = outcome_table(clinic_id)
     digest = fingerprint(table)
+    limits = reliable_differences(clinic_id)[0]
     previous = latest(clinic_id)
-    if (
+    same_curves = (
         previous is not None
         and previous.settings == settings_json()
         and previous.data_sha256 == digest
-    ):
+    )
+    if previous is not None and same_curves and previous.reliable_differences == limits:
         RecoveryCurveFit.objects.filter(pk=previous.pk).update(checked_at=now)
         previous.checked_at = now
         return previous
-    parameters: dict[str, Any] | None = None
-    failure = ""
-    try:
-        if table.height == 0:
-            raise NotOnTrackModelError("the clinic has no PHQ-9 scores")
-        parameters = model_json(fit_recovery_curves(table, NOT_ON_TRACK_SETTINGS))
-    except NotOnTrackModelError as error:
-        failure = str(error)
+    parameters: dict[str, Any] | None
+    if previous is not None and same_curves:
+        parameters, failure, fitted_at = previous.parameters, previous.failure, previous.fitted_at
+    else:
+        fitted, fitted_at = _fit(table), now
+        parameters, failure = (None, fitted) if isinstance(fitted, str) else (fitted, "")
     try:
         with transaction.atomic():
             fit = RecoveryCurveFit.objects.create(
                 clinic_id=clinic_id,
                 instrument_code=OUTCOME_CODE,
                 version=(previous.version if previous else 0) + 1,
-                fitted_at=now,
+                fitted_at=fitted_at,
                 checked_at=now,
                 data_until=now,
                 settings=settings_json(),
@@ -202,6 +205,7 @@ def refresh(clinic_id: int, now: datetime, actor: Actor) -> RecoveryCurveFit:
                 fitted=parameters is not None,
                 failure=failure,
                 parameters=parameters,
+                reliable_differences=limits,
             )
             audit(
                 actor,
@@ -213,10 +217,12 @@ def refresh(clinic_id: int, now: datetime, actor: Actor) -> RecoveryCurveFit:
                     "clinic": clinic_id,
                     "version": fit.version,
                     "fitted": fit.fitted,
+                    "refitted": fitted_at == now,
                     "failure": failure,
                     "episodes": fit.data_episodes,
                     "scores": fit.data_scores,
                     "data_sha256": digest,
+                    "reliable_differences": limits,
                 },
             )
     except IntegrityError:
@@ -226,6 +232,16 @@ def refresh(clinic_id: int, now: datetime, actor: Actor) -> RecoveryCurveFit:
             raise
         return newest
     return fit
+
+
+def _fit(table: pl.DataFrame) -> dict[str, Any] | str:
+    """The fitted parameters, or why the curves cannot be fitted."""
+    if table.height == 0:
+        return "the clinic has no PHQ-9 scores"
+    try:
+        return model_json(fit_recovery_curves(table, NOT_ON_TRACK_SETTINGS))
+    except NotOnTrackModelError as error:
+        return str(error)
 
 
 def current_fit(clinic_id: int, now: datetime, actor: Actor) -> RecoveryCurveFit:

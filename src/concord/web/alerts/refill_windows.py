@@ -39,7 +39,8 @@ from concord.web.medications.adherence import (
 )
 
 if TYPE_CHECKING:
-    from concord.web.medications.models import DispensingEvent, MedicationRegimen
+    from concord.web.alerts.inputs import FillRow
+    from concord.web.medications.models import MedicationRegimen
 
 
 @dataclass(frozen=True)
@@ -88,13 +89,13 @@ class _Measured:
     followup_days: int
     observation_start: date
     observation_days: int
-    events: list[DispensingEvent]
+    events: list[FillRow]
 
 
 def _classes(
-    owner: int, events: list[DispensingEvent], regimens: list[MedicationRegimen], today: date
+    owner: int, events: list[FillRow], regimens: list[MedicationRegimen], today: date
 ) -> list[_Measured]:
-    by_class: dict[str, list[DispensingEvent]] = {}
+    by_class: dict[str, list[FillRow]] = {}
     for event in events:
         if event.dispensed_on <= today:
             by_class.setdefault(event.medication_class, []).append(event)
@@ -123,7 +124,7 @@ def _classes(
 
 
 def stopped_classes(
-    events: Iterable[DispensingEvent], regimens: list[MedicationRegimen], today: date
+    events: Iterable[FillRow], regimens: list[MedicationRegimen], today: date
 ) -> set[str]:
     """Classes dispensed to the patient whose every regimen has ended before ``today``."""
     return {
@@ -134,7 +135,7 @@ def stopped_classes(
 
 
 def refill_windows(
-    patients: dict[int, tuple[list[DispensingEvent], list[MedicationRegimen]]], today: date
+    patients: dict[int, tuple[list[FillRow], list[MedicationRegimen]]], today: date
 ) -> dict[int, list[ClassWindows]]:
     """Sliding-window CMA7 per class still prescribed, for every owner key given.
 

@@ -43,7 +43,6 @@ from concord.web.alerts.rules import findings_for
 from concord.web.audit.models import Action, Channel
 from concord.web.audit.service import Actor, audit
 from concord.web.clinic.models import CareEpisode, EpisodeStatus
-from concord.web.measures.alliance import reliable_differences
 
 
 class _Worker:
@@ -274,8 +273,8 @@ def recompute_episodes(
 ) -> RecomputeResult:
     """Recompute the alerts of these episodes (with their patients loaded), in batches.
 
-    ``nightly``: refresh each clinic's expected recovery curves (fit again if its scores
-    changed); otherwise use the stored fit while it is current.
+    ``nightly``: refresh each clinic's expected recovery curves and reliable differences
+    (fit again if its scores changed); otherwise use the stored ones while current.
     """
     references: dict[int, ClinicReference] = {}
     for clinic_id in sorted(
@@ -286,7 +285,7 @@ def recompute_episodes(
             if nightly
             else recovery_curves.current_fit(clinic_id, now, actor)
         )
-        references[clinic_id] = ClinicReference(fit, reliable_differences(clinic_id)[0])
+        references[clinic_id] = ClinicReference(fit, dict(fit.reliable_differences))
     # Patient-level data (dispensing) go to the patient's most recent active episode.
     carrier: dict[int, int] = {}
     for e in sorted(episodes, key=lambda e: (e.started_on, e.pk)):

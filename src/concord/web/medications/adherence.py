@@ -24,7 +24,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import polars as pl
 from django.utils import timezone
@@ -186,9 +186,22 @@ def _number(value: object) -> float | None:
     return None if math.isnan(number) else number
 
 
+class Dispensed(Protocol):
+    """What the window choice reads of a dispensing event (a model row or a lighter copy)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def dispensed_on(self) -> date: ...
+
+
+DispensedT = TypeVar("DispensedT", bound=Dispensed)
+
+
 def measured_events(
-    events: list[DispensingEvent], *, today: date, stopped_on: date | None
-) -> tuple[Windows, list[DispensingEvent]] | None:
+    events: list[DispensedT], *, today: date, stopped_on: date | None
+) -> tuple[Windows, list[DispensedT]] | None:
     """The class's windows and the events inside its follow-up window (date order), or
     None when there is nothing to measure. One rule for the patient page and the alerts."""
     end_day = min(today, stopped_on) if stopped_on else today
