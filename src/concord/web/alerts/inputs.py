@@ -110,10 +110,12 @@ def _stacked(
     names = list(schema)
     columns: list[list[Any]] = [[] for _ in names]
     for inputs in episodes:
-        for row in rows(inputs):
-            columns[0].append(inputs.key)
-            for column, value in zip(columns[1:], row, strict=True):
-                column.append(value)
+        own = rows(inputs)
+        if not own:
+            continue
+        columns[0].extend([inputs.key] * len(own))
+        for column, values in zip(columns[1:], zip(*own, strict=True), strict=True):
+            column.extend(values)
     return pl.DataFrame(dict(zip(names, columns, strict=True)), schema=schema)
 
 

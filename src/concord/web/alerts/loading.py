@@ -31,6 +31,7 @@ from concord.web.alerts.inputs import (
     number_at,
 )
 from concord.web.alerts.refill_windows import refill_windows, stopped_classes
+from concord.web.alerts.rule_settings import ADHERENCE_SETTINGS
 from concord.web.clinic.models import CareEpisode, CareSession
 from concord.web.measures.models import Administration, AdministrationStatus, Rater
 from concord.web.medications.adherence import (
@@ -49,11 +50,14 @@ ADMINISTRATION_FIELDS = (
     "session_id",
     "status",
     "due_at",
-    "submitted_at",
 )
 #: The few scores the rules read, taken out of the JSON by the database.
 TOTAL = "scores__scales__total__value"
 BARS_VALUE = f"scores__scales__{BARS_SCALE}__value"
+#: Dose timing over the missed-dose rule's window only (each dose's result is the same as
+#: in the medications page's 30 days: the doses of a shorter period are matched to the
+#: same confirmations).
+DOSE_DAYS = ADHERENCE_SETTINGS.confirmation_window_days
 #: Instruments whose every scale is read (the patient-clinician comparison).
 ALL_SCALES = ("waisr", CLINICIAN_ALLIANCE_CODE)
 
@@ -66,12 +70,14 @@ def _administrations(
     inputs: EpisodeInputs,
     rows: list[dict[str, Any]],
     scales: dict[int, dict[str, Any]],
+    bars_rows: list[tuple[datetime, Any]],
     now: datetime,
     zone: tzinfo,
 ) -> None:
     """Fill ratings, outcome, perspectives, measures due and BARS from one episode's
     administrations (in submission order: the latest answer counts). ``scales``: every
-    scale of the administrations that need them (by administration key)."""
+    scale of the administrations that need them (by administration key); ``bars_rows``:
+    the episode's submitted BARS (submission time, estimate), in submission order."""
     sessions = inputs.sessions
     numbers = inputs.numbers
     by_pk = {s.pk: s for s in sessions}
@@ -86,11 +92,8 @@ def _administrations(
         if not submitted:
             continue
         code, session_id = a["instrument_code"], a["session_id"]
-        if code == BARS_CODE and a["submitted_at"] is not None:
-            value = _number(a[BARS_VALUE])
-            if value is not None:
-                bars[a["submitted_at"].astimezone(zone).date()] = value
-            continue
+        if code == BARS_CODE:
+            continue  # read with its submission time: ``bars_rows``
         if code == OUTCOME_CODE and session_id is None:
             # Dated (not per-session) outcome measures belong to the latest session held
             # on or before the day they fell due.
@@ -124,6 +127,9 @@ def _administrations(
             inputs.alliance_code, inputs.alliance = code, series(code)
             break
     inputs.outcome = series(OUTCOME_CODE)
+    for submitted_at, value in bars_rows:
+        if value is not None:
+            bars[submitted_at.astimezone(zone).date()] = float(value)
     inputs.bars = sorted((d, v) for d, v in bars.items() if d <= today)
 
 
@@ -159,7 +165,7 @@ def _medication(
         .values_list("regimen_id", flat=True)
         .distinct()
     )
-    periods = [dose_timing_period(own[pk], today) for pk in confirmed]
+    periods = [dose_timing_period(own[pk], today, DOSE_DAYS) for pk in confirmed]
     starts = [period[0] for period in periods if period is not None]
     taken: dict[int, list[datetime]] = defaultdict(list)
     if starts:
@@ -199,7 +205,9 @@ def _medication(
             preloaded = PreloadedConfirmations(
                 any=regimen.pk in confirmed, taken=tuple(taken.get(regimen.pk, ()))
             )
-            timing = dose_timing_for(regimen, today=today, now=now, preloaded=preloaded).result
+            timing = dose_timing_for(
+                regimen, today=today, now=now, preloaded=preloaded, days=DOSE_DAYS
+            ).result
             if timing is not None:
                 inputs.doses.extend(
                     (d.scheduled_at.astimezone(zone).date(), d.taken_at is not None)
@@ -236,9 +244,20 @@ def load_episodes(
     administrations = Administration.objects.filter(episode_id__in=ids)
     rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in administrations.order_by("episode_id", "submitted_at", "pk").values(
-        *ADMINISTRATION_FIELDS, TOTAL, BARS_VALUE
+        *ADMINISTRATION_FIELDS, TOTAL
     ):
         rows[row["episode_id"]].append(row)
+    bars: dict[int, list[tuple[datetime, Any]]] = defaultdict(list)
+    for episode_id, submitted_at, value in (
+        administrations.filter(
+            instrument_code=BARS_CODE,
+            status=AdministrationStatus.SUBMITTED,
+            submitted_at__isnull=False,
+        )
+        .order_by("episode_id", "submitted_at", "pk")
+        .values_list("episode_id", "submitted_at", BARS_VALUE)
+    ):
+        bars[episode_id].append((submitted_at, value))
     scales = {
         pk: (scores or {}).get("scales", {})
         for pk, scores in administrations.filter(
@@ -248,6 +267,6 @@ def load_episodes(
         .values_list("pk", "scores")
     }
     for episode in episodes:
-        _administrations(loaded[episode.pk], rows[episode.pk], scales, now, zone)
+        _administrations(loaded[episode.pk], rows[episode.pk], scales, bars[episode.pk], now, zone)
     _medication(loaded, [e for e in episodes if e.pk in carriers], now, zone)
     return loaded

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, DateTimeField, F, When, Window
 
 from concord.analytics.trajectories.not_on_track import (
     NotOnTrackModelError,
@@ -32,6 +33,7 @@ from concord.analytics.trajectories.not_on_track import (
     fit_recovery_curves,
 )
 from concord.web.alerts.inputs import OUTCOME_CODE, number_at
+from concord.web.alerts.loading import TOTAL
 from concord.web.alerts.models import RecoveryCurveFit
 from concord.web.alerts.rule_settings import NOT_ON_TRACK_SETTINGS
 from concord.web.audit.models import Action
@@ -50,39 +52,49 @@ MAX_AGE = timedelta(hours=36)
 def outcome_table(clinic_id: int) -> pl.DataFrame:
     """The model's input: ``patient`` (episode), ``session`` number, PHQ-9 ``score``.
 
-    Session numbers as in :mod:`concord.web.alerts.inputs`: per-session measures take their
-    session's number, dated ones the number of the latest session on or before their day;
-    the latest answer counts. Ordered by episode and session.
+    Session numbers as in :mod:`concord.web.alerts.inputs`: a measure counts at the latest
+    session held on or before its session's time (dated measures: their due time), i.e.
+    the number of the episode's sessions up to then; the latest answer counts. The
+    numbers of per-session measures are counted by the database (a window count), so
+    only dated measures need their episodes' session times. Ordered by episode, session.
     """
-    rows = (
+    rows = list(
         Administration.objects.filter(
             episode__patient__clinic_id=clinic_id,
             instrument_code=OUTCOME_CODE,
             status=AdministrationStatus.SUBMITTED,
         )
         .order_by("episode_id", "submitted_at", "pk")
-        .values_list("episode_id", "session__scheduled_at", "due_at", "scores")
+        .values_list(
+            "episode_id",
+            "session_id",
+            Case(When(session__isnull=True, then=F("due_at")), output_field=DateTimeField()),
+            TOTAL,
+        )
     )
-    per_episode: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
-    for episode_id, session_at, due_at, scores in rows:
-        value = (scores or {}).get("scales", {}).get("total", {}).get("value")
-        if value is not None:
-            per_episode[episode_id].append((session_at or due_at, float(value)))
+    held = {
+        session_id: count
+        for session_id, count in CareSession.objects.filter(episode__patient__clinic_id=clinic_id)
+        .annotate(
+            up_to=Window(Count("pk"), partition_by=[F("episode_id")], order_by="scheduled_at")
+        )
+        .values_list("pk", "up_to")
+    }
+    dated = {episode_id for episode_id, session_id, _, _ in rows if session_id is None}
     times: dict[int, list[datetime]] = defaultdict(list)
-    if per_episode:
-        for episode_id, when in (
-            CareSession.objects.filter(episode__patient__clinic_id=clinic_id)
-            .order_by("episode_id", "scheduled_at", "pk")
-            .values_list("episode_id", "scheduled_at")
-        ):
-            if episode_id in per_episode:
-                times[episode_id].append(when)
+    for episode_id, when in (
+        CareSession.objects.filter(episode_id__in=list(dated))
+        .order_by("episode_id", "scheduled_at", "pk")
+        .values_list("episode_id", "scheduled_at")
+        if dated
+        else ()
+    ):
+        times[episode_id].append(when)
     scored: dict[tuple[int, int], float] = {}
-    for episode_id, values in per_episode.items():
-        for moment, value in values:
-            number = number_at(times[episode_id], moment)
-            if number:
-                scored[(episode_id, number)] = value  # the latest answer counts
+    for episode_id, session_id, due_at, value in rows:
+        number = held.get(session_id, 0) if due_at is None else number_at(times[episode_id], due_at)
+        if value is not None and number:
+            scored[(episode_id, number)] = float(value)  # the latest answer counts
     keys = sorted(scored)
     return pl.DataFrame(
         {

@@ -242,7 +242,7 @@ def _recompute_batch(
     live: dict[int, list[Alert]] = defaultdict(list)
     for alert in Alert.objects.filter(
         episode_id__in=[e.pk for e in batch], status__in=LIVE_STATUSES
-    ):
+    ).only("episode_id", "kind", "rule", "priority", "status", "snoozed_until", "evidence"):
         live[alert.episode_id].append(alert)
     total = RecomputeResult(failed=len(failed))
     for episode in batch:

@@ -324,10 +324,13 @@ def class_stopped_on(
     return None
 
 
-def dose_timing_period(regimen: MedicationRegimen, today: date) -> tuple[date, date] | None:
-    """The regimen's last 30 days up to today (or its end), from its start; None if empty."""
+def dose_timing_period(
+    regimen: MedicationRegimen, today: date, days: int = DOSE_TIMING_DAYS
+) -> tuple[date, date] | None:
+    """The regimen's last ``days`` (30) days up to today (or its end), from its start; None
+    if empty."""
     period_end = min(today, regimen.ended_on) if regimen.ended_on else today
-    period_start = max(period_end - timedelta(days=DOSE_TIMING_DAYS - 1), regimen.started_on)
+    period_start = max(period_end - timedelta(days=days - 1), regimen.started_on)
     return None if period_start > period_end else (period_start, period_end)
 
 
@@ -353,15 +356,20 @@ def dose_timing_for(
     today: date,
     now: datetime,
     preloaded: PreloadedConfirmations | None = None,
+    days: int = DOSE_TIMING_DAYS,
 ) -> DoseTiming:
-    """Taking and timing adherence over the regimen's last 30 days (up to today)."""
+    """Taking and timing adherence over the regimen's last 30 days (up to today).
+
+    ``days``: a shorter period (the alerts need only the last 14 days' doses; each dose's
+    result is the same as in the 30-day period, see docs/alerts.md).
+    """
     if not regimen.dose_times:
         return DoseTiming(regimen, None)
     if preloaded is None:
         has_any = DoseConfirmation.objects.filter(regimen=regimen).exists()
     else:
         has_any = preloaded.any
-    period = dose_timing_period(regimen, today)
+    period = dose_timing_period(regimen, today, days)
     if not has_any or period is None:
         return DoseTiming(regimen, None)
     period_start, period_end = period
