@@ -37,7 +37,7 @@ from concord.analytics.trajectories.not_on_track import (
 )
 from concord.web.alerts import inputs as alert_inputs
 from concord.web.alerts.inputs import EpisodeInputs
-from concord.web.alerts.refill_windows import ClassWindows
+from concord.web.alerts.refill_windows import ClassWindows, windows_table
 from concord.web.alerts.rule_settings import (
     ADHERENCE_SETTINGS,
     ALLIANCE_SETTINGS,
@@ -106,7 +106,7 @@ def _windows(batch: list[EpisodeInputs], as_of: date, out: dict[int, EpisodeSign
     found: list[tuple[int, AdherenceBelowThreshold | AdherenceDrop]] = []
     for threshold in sorted({c.threshold for _, c in owners}):
         indexes = [i for i, (_, c) in enumerate(owners) if c.threshold == threshold]
-        table = pl.concat([owners[i][1].table(i) for i in indexes])
+        table = windows_table((i, owners[i][1]) for i in indexes)
         settings = dataclasses.replace(ADHERENCE_SETTINGS, threshold=threshold)
         for rule in (adherence_below_threshold, adherence_drops):
             found += [

@@ -62,23 +62,6 @@ class ClassWindows:
     threshold: float
     windows: tuple[RefillWindow, ...]
 
-    def table(self, key: int) -> pl.DataFrame:
-        """The rule's input (``patient, window_start, window_end, value``) under ``key``."""
-        return pl.DataFrame(
-            {
-                "patient": [key] * len(self.windows),
-                "window_start": [w.start for w in self.windows],
-                "window_end": [w.end for w in self.windows],
-                "value": [w.value for w in self.windows],
-            },
-            schema={
-                "patient": pl.Int64,
-                "window_start": pl.Date,
-                "window_end": pl.Date,
-                "value": pl.Float64,
-            },
-        )
-
 
 @dataclass(frozen=True)
 class _Measured:
@@ -121,6 +104,31 @@ def _classes(
             )
         )
     return measured
+
+
+def windows_table(keyed: Iterable[tuple[int, ClassWindows]]) -> pl.DataFrame:
+    """The sliding-window rules' input (``patient, window_start, window_end, value``), each
+    class's windows under its key."""
+    columns: dict[str, list[Any]] = {"patient": [], "start": [], "end": [], "value": []}
+    for key, classes in keyed:
+        columns["patient"].extend([key] * len(classes.windows))
+        columns["start"].extend(w.start for w in classes.windows)
+        columns["end"].extend(w.end for w in classes.windows)
+        columns["value"].extend(w.value for w in classes.windows)
+    return pl.DataFrame(
+        {
+            "patient": columns["patient"],
+            "window_start": columns["start"],
+            "window_end": columns["end"],
+            "value": columns["value"],
+        },
+        schema={
+            "patient": pl.Int64,
+            "window_start": pl.Date,
+            "window_end": pl.Date,
+            "value": pl.Float64,
+        },
+    )
 
 
 def stopped_classes(
@@ -187,14 +195,12 @@ def refill_windows(
         sliding_window_step_duration=SLIDING_STEP_DAYS,
     )
     by_id: dict[int, list[RefillWindow]] = {}
-    for row in sliding.cma.iter_rows(named=True):
-        value = row["CMA"]
-        by_id.setdefault(row["id"], []).append(
+    for key, number, start, end, value in sliding.cma.select(
+        "id", "window.ID", "window.start", "window.end", "CMA"
+    ).iter_rows():
+        by_id.setdefault(key, []).append(
             RefillWindow(
-                int(row["window.ID"]),
-                row["window.start"],
-                row["window.end"],
-                None if value is None or math.isnan(value) else float(value),
+                int(number), start, end, None if value is None or math.isnan(value) else value
             )
         )
     for index, m in enumerate(measured):

@@ -25,9 +25,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import cast
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from concord.analytics.adherence.errors import AdherenceInputError
@@ -41,7 +41,7 @@ from concord.web.alerts.loading import load_episodes
 from concord.web.alerts.models import LIVE_STATUSES, Alert, AlertStatus, RecoveryCurveFit
 from concord.web.alerts.rules import findings_for
 from concord.web.audit.models import Action, Channel
-from concord.web.audit.service import Actor, audit
+from concord.web.audit.service import Actor, AuditRow, audit_many
 from concord.web.clinic.models import CareEpisode, EpisodeStatus
 
 
@@ -61,6 +61,7 @@ logger = logging.getLogger(__name__)
 
 WORKER = Actor(user=cast(User, _Worker()), channel=Channel.WORKER)
 BATCH = 500
+WRITE_GROUP = 50  # episodes whose alert changes are written in one transaction
 INPUT_ERRORS = (AnalyticsInputError, AdherenceInputError)
 
 
@@ -111,7 +112,7 @@ def _reopens(alert: Alert, finding: Finding, today: date) -> bool:
 
 
 def needs_writing(live: Iterable[Alert], findings: list[Finding], today: date) -> bool:
-    """Whether :func:`_apply` would change anything (read without locks, to skip episodes
+    """Whether :func:`_plan` would change anything (read without locks, to skip episodes
     whose alerts stay as they are)."""
     by_key = {(a.kind, a.rule): a for a in live}
     wanted = {(f.kind, f.rule) for f in findings}
@@ -126,22 +127,40 @@ def needs_writing(live: Iterable[Alert], findings: list[Finding], today: date) -
     return False
 
 
-def _apply(
-    episode: CareEpisode, findings: list[Finding], now: datetime, actor: Actor
-) -> RecomputeResult:
+#: Fields a recomputation may change on an existing alert.
+CHANGED_FIELDS = [
+    "evidence",
+    "priority",
+    "priority_rank",
+    "last_updated_at",
+    "status",
+    "snoozed_until",
+    "resolved_at",
+]
+
+
+@dataclass
+class _Changes:
+    """What one episode's findings do to its live alerts (not yet written)."""
+
+    created: list[Alert]
+    changed: list[Alert]
+    log: list[tuple[str, Alert]]  # (what happened, alert) in order, for the audit row
+    result: RecomputeResult
+
+
+def _plan(
+    episode: CareEpisode, live: dict[tuple[str, str], Alert], findings: list[Finding], now: datetime
+) -> _Changes:
     today = timezone.localdate(now)
-    live = {
-        (a.kind, a.rule): a
-        for a in Alert.objects.select_for_update().filter(episode=episode, status__in=LIVE_STATUSES)
-    }
+    plan = _Changes([], [], [], RecomputeResult())
     raised = updated = reopened = resolved = 0
-    changes: list[dict[str, Any]] = []
     seen = set()
     for f in findings:
         seen.add((f.kind, f.rule))
         alert = live.get((f.kind, f.rule))
         if alert is None:
-            alert = Alert.objects.create(
+            alert = Alert(
                 patient_id=episode.patient_id,
                 episode=episode,
                 kind=f.kind,
@@ -152,35 +171,80 @@ def _apply(
                 first_raised_at=now,
                 last_updated_at=now,
             )
+            plan.created.append(alert)
+            plan.log.append(("raised", alert))
             raised += 1
-            changes.append({"alert": alert.pk, "raised": f.kind, "rule": f.rule})
             continue
         reopen = _reopens(alert, f, today)
         if alert.evidence == f.evidence and alert.priority == f.priority and not reopen:
             continue
         alert.evidence, alert.priority, alert.priority_rank = f.evidence, f.priority, f.rank
         alert.last_updated_at = now
-        fields = ["evidence", "priority", "priority_rank", "last_updated_at"]
         if reopen:
-            alert.status = AlertStatus.OPEN
-            alert.snoozed_until = None
-            fields += ["status", "snoozed_until"]
+            alert.status, alert.snoozed_until = AlertStatus.OPEN, None
+            plan.log.append(("reopened", alert))
             reopened += 1
-            changes.append({"alert": alert.pk, "reopened": f.kind, "rule": f.rule})
         else:
+            plan.log.append(("updated", alert))
             updated += 1
-            changes.append({"alert": alert.pk, "updated": f.kind, "rule": f.rule})
-        alert.save(update_fields=fields)
+        plan.changed.append(alert)
     for key, alert in live.items():
         if key in seen:
             continue
         alert.status, alert.resolved_at, alert.last_updated_at = AlertStatus.RESOLVED, now, now
-        alert.save(update_fields=["status", "resolved_at", "last_updated_at"])
+        plan.changed.append(alert)
+        plan.log.append(("resolved", alert))
         resolved += 1
-        changes.append({"alert": alert.pk, "resolved": alert.kind, "rule": alert.rule})
-    if changes:
-        audit(actor, Action.UPDATE, "alert", "", [episode.patient_id], {"changes": changes})
-    return RecomputeResult(raised, updated, reopened, resolved)
+    plan.result = RecomputeResult(raised, updated, reopened, resolved)
+    return plan
+
+
+def _write(
+    items: list[tuple[CareEpisode, list[Finding]]], now: datetime, actor: Actor
+) -> RecomputeResult:
+    """Apply the findings of these episodes in one transaction, their live alerts locked
+    and compared again inside it; one audit row per episode whose alerts change."""
+    total = RecomputeResult()
+    with transaction.atomic():
+        live: dict[int, dict[tuple[str, str], Alert]] = defaultdict(dict)
+        for alert in Alert.objects.select_for_update().filter(
+            episode_id__in=[e.pk for e, _ in items], status__in=LIVE_STATUSES
+        ):
+            live[alert.episode_id][(alert.kind, alert.rule)] = alert
+        plans = [(episode, _plan(episode, live[episode.pk], f, now)) for episode, f in items]
+        Alert.objects.bulk_create([a for _, plan in plans for a in plan.created])
+        Alert.objects.bulk_update([a for _, plan in plans for a in plan.changed], CHANGED_FIELDS)
+        rows = []
+        for episode, plan in plans:
+            total += plan.result
+            if plan.log:
+                changes = [{"alert": a.pk, what: a.kind, "rule": a.rule} for what, a in plan.log]
+                rows.append(
+                    AuditRow(
+                        Action.UPDATE, "alert", "", (episode.patient_id,), {"changes": changes}
+                    )
+                )
+        audit_many(actor, rows)
+    return total
+
+
+def _apply(
+    items: list[tuple[CareEpisode, list[Finding]]], now: datetime, actor: Actor
+) -> RecomputeResult:
+    """:func:`_write` in groups of :data:`WRITE_GROUP` episodes. When a group conflicts
+    with another worker's writes (the live-alert constraint), its episodes are written one
+    by one; a conflict then fails the job, which the worker retries."""
+    total = RecomputeResult()
+    for start in range(0, len(items), WRITE_GROUP):
+        group = items[start : start + WRITE_GROUP]
+        try:
+            total += _write(group, now, actor)
+        except IntegrityError:
+            if len(group) == 1:
+                raise
+            for item in group:
+                total += _write([item], now, actor)
+    return total
 
 
 def _evaluated(
@@ -244,7 +308,7 @@ def _recompute_batch(
         episode_id__in=[e.pk for e in batch], status__in=LIVE_STATUSES
     ).only("episode_id", "kind", "rule", "priority", "status", "snoozed_until", "evidence"):
         live[alert.episode_id].append(alert)
-    total = RecomputeResult(failed=len(failed))
+    to_write: list[tuple[CareEpisode, list[Finding]]] = []
     for episode in batch:
         if episode.pk in failed:
             continue
@@ -259,9 +323,8 @@ def _recompute_batch(
                 model=recovery_curves.summary(reference.fit),
             )
         if needs_writing(live[episode.pk], findings, today):
-            with transaction.atomic():
-                total += _apply(episode, findings, now, actor)
-    return total
+            to_write.append((episode, findings))
+    return RecomputeResult(failed=len(failed)) + _apply(to_write, now, actor)
 
 
 def recompute_episodes(
