@@ -25,11 +25,11 @@ from concord.web.medications.adherence import SLIDING_STEP_DAYS, SLIDING_WINDOW_
 RULE_LENGTH = 80  # Alert.rule
 
 
-def _window_number(found: WindowSignal, start: date, end: date) -> int:
+def _window_number(found: WindowSignal, start: date, last_day: date) -> int:
     for window in found.windows.windows:
-        if window.start == start and window.end == end:
+        if window.start == start and window.last_day == last_day:
             return window.number
-    raise LookupError(f"window {start} to {end} is not among the class's windows")
+    raise LookupError(f"window {start} to {last_day} is not among the class's windows")
 
 
 def window_finding(inputs: EpisodeInputs, found: WindowSignal) -> Finding:
@@ -45,7 +45,9 @@ def window_finding(inputs: EpisodeInputs, found: WindowSignal) -> Finding:
         "label": f"{signal.measure} in {SLIDING_WINDOW_DAYS}-day windows: {name}",
         "axis": "window",
         "points": [
-            [w.number, w.end.isoformat(), w.value] for w in classes.windows if w.value is not None
+            [w.number, w.last_day.isoformat(), w.value]
+            for w in classes.windows
+            if w.value is not None
         ],
         "marked": marked,
         "threshold": classes.threshold,
@@ -65,7 +67,7 @@ def window_finding(inputs: EpisodeInputs, found: WindowSignal) -> Finding:
         window_days=SLIDING_WINDOW_DAYS,
         step_days=SLIDING_STEP_DAYS,
         windows=[
-            {"number": w.number, "start": w.start, "end": w.end, "value": w.value}
+            {"number": w.number, "start": w.start, "last_day": w.last_day, "value": w.value}
             for w in classes.windows
         ],
     )

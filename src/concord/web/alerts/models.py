@@ -98,6 +98,42 @@ class Strategy(models.TextChoices):
     PLAN_FOLLOW_UP = "plan_follow_up", _("Planned follow-up")
 
 
+#: Strategies suggested first for each kind (all stay available): the relationship for
+#: alliance signals (metacommunication, Safran & Muran 2000; Eubanks, Muran & Safran 2018),
+#: barriers and the plan for non-adherence, the areas of Lambert's clinical support tools
+#: (alliance, motivation, social support) when the outcome is off track. Design choice.
+SUGGESTED_STRATEGIES: dict[str, tuple[str, ...]] = {
+    AlertKind.RUPTURE: (
+        Strategy.TALK_OPENLY,
+        Strategy.REVISIT_GOALS_TASKS,
+        Strategy.PLAN_FOLLOW_UP,
+    ),
+    AlertKind.LOW_ALLIANCE: (Strategy.TALK_OPENLY, Strategy.REVISIT_GOALS_TASKS),
+    AlertKind.ALLIANCE_DROP: (Strategy.TALK_OPENLY, Strategy.REVISIT_GOALS_TASKS),
+    AlertKind.DISAGREEMENT: (Strategy.TALK_OPENLY, Strategy.REVISIT_GOALS_TASKS),
+    AlertKind.NON_ADHERENCE: (
+        Strategy.EXPLORE_BARRIERS,
+        Strategy.ADJUST_PLAN,
+        Strategy.INVOLVE_SUPPORTERS,
+        Strategy.PLAN_FOLLOW_UP,
+    ),
+    AlertKind.NOT_ON_TRACK: (
+        Strategy.REVISIT_GOALS_TASKS,
+        Strategy.ADJUST_PLAN,
+        Strategy.TALK_OPENLY,
+        Strategy.PLAN_FOLLOW_UP,
+    ),
+    AlertKind.MISSED_SESSIONS: (Strategy.EXPLORE_BARRIERS, Strategy.PLAN_FOLLOW_UP),
+    AlertKind.DROPOUT_RISK: (
+        Strategy.TALK_OPENLY,
+        Strategy.EXPLORE_BARRIERS,
+        Strategy.INVOLVE_SUPPORTERS,
+        Strategy.PLAN_FOLLOW_UP,
+    ),
+    AlertKind.COMBINED: tuple(Strategy.values),
+}
+
+
 class ActionKind(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     SNOOZED = "snoozed", _("Snoozed")

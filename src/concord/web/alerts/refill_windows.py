@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -45,12 +45,19 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RefillWindow:
-    """One sliding window: ``[start, end)`` as the engine reports it, and its CMA7."""
+    """One sliding window: ``[start, end)`` as the engine reports it (AdhereR's
+    ``window.end`` is the day after the window: a 90-day window starting 1 January ends
+    1 April), and its CMA7."""
 
     number: int  # 1-based, in time order
     start: date
     end: date
     value: float | None  # None where the engine says the CMA is undefined
+
+    @property
+    def last_day(self) -> date:
+        """The window's last day: the rules judge a window once this day has come."""
+        return self.end - timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -108,12 +115,13 @@ def _classes(
 
 def windows_table(keyed: Iterable[tuple[int, ClassWindows]]) -> pl.DataFrame:
     """The sliding-window rules' input (``patient, window_start, window_end, value``), each
-    class's windows under its key."""
+    class's windows under its key. ``window_end`` is the window's last day, so that the
+    rules judge the window that ends today (they skip windows ending after ``as_of``)."""
     columns: dict[str, list[Any]] = {"patient": [], "start": [], "end": [], "value": []}
     for key, classes in keyed:
         columns["patient"].extend([key] * len(classes.windows))
         columns["start"].extend(w.start for w in classes.windows)
-        columns["end"].extend(w.end for w in classes.windows)
+        columns["end"].extend(w.last_day for w in classes.windows)
         columns["value"].extend(w.value for w in classes.windows)
     return pl.DataFrame(
         {
