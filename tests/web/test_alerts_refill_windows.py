@@ -255,9 +255,7 @@ def test_alert_windows_are_the_patient_page_trend(cast: Cast) -> None:
     actor = Actor(user=cast.users["clin_a"], channel="web")
     trend = patient_adherence(actor, cast.patient_a).classes[0].trend
     # The page shows AdhereR's window end (the day after the window); the alert its last day.
-    assert [
-        (w["start"], w["last_day"], w["value"]) for w in alert.evidence["windows"]
-    ] == [
+    assert [(w["start"], w["last_day"], w["value"]) for w in alert.evidence["windows"]] == [
         (t.start.isoformat(), (t.end - timedelta(days=1)).isoformat(), t.value) for t in trend
     ]
 
