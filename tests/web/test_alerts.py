@@ -457,6 +457,13 @@ def test_demo_clinic_shows_every_alert_kind_and_triages_by_priority(db: None) ->
     build_demo_clinic(timezone.localdate(), check_mode=False)
     live_kinds = set(Alert.objects.filter(status=AlertStatus.OPEN).values_list("kind", flat=True))
     assert live_kinds == set(AlertKind.values)
+    # Refill adherence in sliding windows: low, falling, and an antiretroviral held to 0.90.
+    refill = Alert.objects.filter(kind="non_adherence", status=AlertStatus.OPEN)
+    rules = {a.rule.split(":")[0] for a in refill}
+    assert {"adherence_below_threshold", "adherence_drop", "supply_exhausted"} <= rules
+    antiretroviral = [a for a in refill if a.evidence.get("antiretroviral")]
+    assert [a.rule for a in antiretroviral] == ["adherence_below_threshold:HIV antiretroviral"]
+    assert 0.8 <= antiretroviral[0].evidence["signal"]["value"] < 0.9
     combined = Alert.objects.filter(kind="combined").values_list("rule", flat=True)
     assert set(combined) <= {
         "alliance_falling_with_nonadherence",
