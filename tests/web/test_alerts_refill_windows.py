@@ -308,3 +308,20 @@ def test_alert_page_shows_the_windows_with_the_threshold(cast: Cast) -> None:
     # The checklist suggests the adherence strategies for this kind of alert.
     assert "Explored side effects and other barriers <strong" in body
     assert "Talked about the relationship openly</label>" in body
+
+
+def test_evidence_chart_leaves_out_undefined_windows() -> None:
+    from concord.web.alerts.charts import evidence_chart_svg
+
+    chart = {
+        "label": "CMA7 in 90-day windows: Statin",
+        "axis": "window",
+        "points": [[1, "2026-01-30", 0.5], [2, "2026-03-01", None], [3, "2026-03-31", 0.9]],
+        "marked": [3],
+        "threshold": 0.8,
+    }
+    svg = evidence_chart_svg(chart)
+    assert svg.count('class="marker') == 2  # window 2 has no value: not drawn
+    assert "<desc id=\"ae-desc\">2 values, 90-day window, every 30 days 1 to 3; 1 marked" in svg
+    assert "<title>Window ending 3, 2026-03-31: 0.9 (evidence)</title>" in svg
+    assert evidence_chart_svg({**chart, "points": [[2, "2026-03-01", None]]}) == ""

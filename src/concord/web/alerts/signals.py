@@ -11,8 +11,11 @@ reopen and resolve them as the core's signals change. Run by the worker (channel
 
 Episodes are handled in batches of :data:`BATCH` (a fixed number of queries and one call
 of each core rule per batch, :mod:`concord.web.alerts.loading` and
-:mod:`concord.web.alerts.evaluation`); each episode whose alerts change is written in its
-own transaction, with its live alerts locked and compared again inside it.
+:mod:`concord.web.alerts.evaluation`); only episodes whose alerts change are written,
+:data:`WRITE_GROUP` per transaction, with their live alerts locked and compared again
+inside it, and one audit row per episode. The clinic's expected recovery curves and
+reliable differences come from :mod:`concord.web.alerts.recovery_curves` (fitted nightly,
+stored, reused by the patient jobs).
 
 The partial unique constraint on (episode, kind, rule) among live alerts makes a duplicate
 impossible even with two workers; the loser's transaction fails and its job is retried.
@@ -354,10 +357,10 @@ def recompute_episodes(
     for e in sorted(episodes, key=lambda e: (e.started_on, e.pk)):
         if e.status == EpisodeStatus.ACTIVE:
             carrier[e.patient_id] = e.pk
+    carriers = set(carrier.values())
     total = RecomputeResult()
     for start in range(0, len(episodes), BATCH):
-        batch = episodes[start : start + BATCH]
-        total += _recompute_batch(batch, now, actor, references, set(carrier.values()))
+        total += _recompute_batch(episodes[start : start + BATCH], now, actor, references, carriers)
     return total
 
 
