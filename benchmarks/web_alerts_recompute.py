@@ -1,15 +1,19 @@
 """Benchmark: the web app's alert recomputation for a clinic of 10 000 patients.
 
 Issue 4 goal: all signals of a clinic of 10 000 patients recomputed in < 60 s. This runs
-the worker's own job handlers (``alerts.recompute_all``, ``alerts.recompute_patient``)
-in-process against a database, not the analytics core alone (that is
-``benchmarks/risk_signals.py``).
+what the worker's jobs run (``alerts.recompute_all`` -> ``recompute_all``,
+``alerts.recompute_patient`` -> ``recompute_patient``; the handlers add only the booking
+of the next night) in-process against a database, on a fixed clock, not the analytics core
+alone (that is ``benchmarks/risk_signals.py``).
 
 Data: ``benchmarks/_alerts_clinic.py`` writes ``simulate_clinic(patients, seed)`` into the
 database (12 sessions, SRS after attended sessions, a PHQ-9 due at each session, a year of
 refills, 14 days of dose confirmations, a BARS per patient). The build is not timed.
 
 Timed, in order:
+
+The data end on day D (yesterday); the nightly runs are at D+1 02:30, the patient jobs at
+D+1 10:00.
 
 1. **first nightly run** on the fresh clinic: fits the clinic's expected recovery curves
    (no fit stored yet) and raises every alert (one transaction and one audit row per
@@ -131,19 +135,25 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
     from django.db import connection
     from django.utils import timezone
 
-    from concord.web.alerts.jobs import recompute_all_job, recompute_patient_job
     from concord.web.alerts.models import Alert, RecoveryCurveFit
+    from concord.web.alerts.signals import recompute_all, recompute_patient
     from concord.web.audit.models import AuditEvent
     from concord.web.clinic.models import Patient
 
-    # The simulated data end yesterday; every run uses the real clock, as the worker does.
-    built = build_clinic(
-        args.patients, seed=args.seed, today=timezone.localdate() - timedelta(days=1)
-    )
+    # The simulated data end on day D; the nightly runs are at 02:30 the next day and the
+    # patient jobs at 10:00, on a fixed clock (as the worker's jobs with their "now"), so
+    # that every run sees the same data whatever the time the benchmark runs.
+    day = timezone.localdate() - timedelta(days=1)
+    built = build_clinic(args.patients, seed=args.seed, today=day)
+    zone = timezone.get_current_timezone()
+    after = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    nightly_at, new_data_at = after + timedelta(hours=2, minutes=30), after + timedelta(hours=1)
+    jobs_at = after + timedelta(hours=10)
     result: dict[str, Any] = {
         "benchmark": "web_alerts_recompute",
         "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
         "data": built,
+        "data_day": day.isoformat(),
         "machine": machine(),
         "uptime_before": uptime(),
         "runs": [],
@@ -153,7 +163,7 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
     def nightly(name: str) -> None:
         fits_before = RecoveryCurveFit.objects.count()
         audit_before = AuditEvent.objects.count()
-        counts, wall, cpu = timed(lambda: recompute_all_job({"repeat": False}))
+        counts, wall, cpu = timed(lambda: recompute_all(now=nightly_at).as_dict())
         result["runs"].append(
             {
                 "run": name,
@@ -173,18 +183,18 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
     nightly("first nightly run (fit + raise everything)")
     changed = rng.sample(ids, 2 * max(1, len(ids) // 50))
     half = len(changed) // 2
-    _new_scores(changed[:half], "phq9", timezone.now())
-    _new_scores(changed[half:], "srs", timezone.now())
+    _new_scores(changed[:half], "phq9", new_data_at)
+    _new_scores(changed[half:], "srs", new_data_at)
     nightly("nightly run after new data (refit, some alerts change)")
     nightly("nightly run, nothing new (steady state)")
 
     sample = rng.sample(ids, min(args.patient_jobs, len(ids)))
-    _new_scores(sample, "srs", timezone.now())
+    _new_scores(sample, "srs", jobs_at - timedelta(hours=1))
     fits_before = RecoveryCurveFit.objects.count()
     timings = []
     cpu0 = time.process_time()
     for patient_id in sample:
-        _counts, wall, _cpu = timed(lambda p=patient_id: recompute_patient_job({"patient_id": p}))
+        _counts, wall, _cpu = timed(lambda p=patient_id: recompute_patient(p, now=jobs_at))
         timings.append(wall)
     cpu = time.process_time() - cpu0
     timings.sort()
