@@ -38,7 +38,7 @@ from concord.web.alerts.models import RecoveryCurveFit
 from concord.web.alerts.rule_settings import NOT_ON_TRACK_SETTINGS
 from concord.web.audit.models import Action
 from concord.web.audit.service import Actor, audit
-from concord.web.clinic.models import CareSession
+from concord.web.clinic.models import CareEpisode, CareSession
 from concord.web.measures.alliance import reliable_differences
 from concord.web.measures.models import Administration, AdministrationStatus
 
@@ -58,9 +58,12 @@ def outcome_table(clinic_id: int) -> pl.DataFrame:
     numbers of per-session measures are counted by the database (a window count), so
     only dated measures need their episodes' session times. Ordered by episode, session.
     """
+    # Through the clinic's episodes (a subquery): SQLite then reads the (episode, instrument,
+    # status) index instead of every submitted administration.
+    episodes = CareEpisode.objects.filter(patient__clinic_id=clinic_id).values("pk")
     rows = list(
         Administration.objects.filter(
-            episode__patient__clinic_id=clinic_id,
+            episode__in=episodes,
             instrument_code=OUTCOME_CODE,
             status=AdministrationStatus.SUBMITTED,
         )
@@ -74,10 +77,11 @@ def outcome_table(clinic_id: int) -> pl.DataFrame:
     )
     held = {
         session_id: count
-        for session_id, count in CareSession.objects.filter(episode__patient__clinic_id=clinic_id)
+        for session_id, count in CareSession.objects.filter(episode__in=episodes)
         .annotate(
             up_to=Window(Count("pk"), partition_by=[F("episode_id")], order_by="scheduled_at")
         )
+        .order_by()
         .values_list("pk", "up_to")
     }
     dated = {episode_id for episode_id, session_id, _, _ in rows if session_id is None}
