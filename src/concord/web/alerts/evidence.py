@@ -86,15 +86,24 @@ def as_json(value: Any) -> Any:
     return value
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    if kind not in _FIELD_NAMES:
+        _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return _FIELD_NAMES[kind]
+
+
 def signal_json(signal: Any) -> dict[str, Any]:
     """A core signal as JSON-safe values (nested evidence as a list of rule codes)."""
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(signal):
-        value = getattr(signal, f.name)
-        if f.name == "evidence":
-            out[f.name] = [getattr(e, "rule", type(e).__name__) for e in value]
+    for name in _field_names(type(signal)):
+        value = getattr(signal, name)
+        if name == "evidence":
+            out[name] = [getattr(e, "rule", type(e).__name__) for e in value]
         else:
-            out[f.name] = as_json(value)
+            out[name] = as_json(value)
     return out
 
 

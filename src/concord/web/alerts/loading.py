@@ -12,10 +12,10 @@ app's functions (:func:`concord.web.medications.adherence.dose_timing_for`,
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from django.db.models import F
+from django.db.models import Case, DateTimeField, F, Q, When
 from django.utils import timezone
 
 from concord.web.alerts.inputs import (
@@ -31,7 +31,7 @@ from concord.web.alerts.inputs import (
     number_at,
 )
 from concord.web.alerts.refill_windows import refill_windows, stopped_classes
-from concord.web.alerts.rule_settings import ADHERENCE_SETTINGS
+from concord.web.alerts.rule_settings import ADHERENCE_SETTINGS, ENGAGEMENT_SETTINGS
 from concord.web.clinic.models import CareEpisode, CareSession
 from concord.web.measures.models import Administration, AdministrationStatus, Rater
 from concord.web.medications.adherence import (
@@ -49,7 +49,6 @@ ADMINISTRATION_FIELDS = (
     "rater",
     "session_id",
     "status",
-    "due_at",
 )
 #: The few scores the rules read, taken out of the JSON by the database.
 TOTAL = "scores__scales__total__value"
@@ -87,8 +86,9 @@ def _administrations(
     today = now.astimezone(zone).date()
     for a in rows:
         submitted = a["status"] == AdministrationStatus.SUBMITTED
-        if a["rater"] == Rater.PATIENT and a["due_at"] <= now:
-            inputs.measures_due.append((a["due_at"].astimezone(zone).date(), submitted))
+        due = a["due"]
+        if a["rater"] == Rater.PATIENT and due is not None and due <= now:
+            inputs.measures_due.append((due.astimezone(zone).date(), submitted))
         if not submitted:
             continue
         code, session_id = a["instrument_code"], a["session_id"]
@@ -97,7 +97,7 @@ def _administrations(
         if code == OUTCOME_CODE and session_id is None:
             # Dated (not per-session) outcome measures belong to the latest session held
             # on or before the day they fell due.
-            number = number_at(times, a["due_at"])
+            number = number_at(times, a["due"])
             total = _number(a[TOTAL])
             if number and total is not None:
                 rated.setdefault(code, {})[sessions[number - 1].pk] = total
@@ -243,8 +243,19 @@ def load_episodes(
         )
     administrations = Administration.objects.filter(episode_id__in=ids)
     rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    # The due time only where a rule reads it: patient-rated measures that fell due within
+    # the engagement rule's window (older ones never count there) and dated outcome
+    # measures (numbered by it); saves a date-time conversion on most rows.
+    counted_from = now - timedelta(days=ENGAGEMENT_SETTINGS.measure_window_days + 1)
+    due = Case(
+        When(
+            Q(rater=Rater.PATIENT, due_at__gte=counted_from) | Q(session__isnull=True),
+            then=F("due_at"),
+        ),
+        output_field=DateTimeField(),
+    )
     for row in administrations.order_by("episode_id", "submitted_at", "pk").values(
-        *ADMINISTRATION_FIELDS, TOTAL
+        *ADMINISTRATION_FIELDS, TOTAL, due=due
     ):
         rows[row["episode_id"]].append(row)
     bars: dict[int, list[tuple[datetime, Any]]] = defaultdict(list)

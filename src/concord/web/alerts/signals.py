@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -103,7 +103,19 @@ class ClinicReference:
     thresholds: dict[str, float]
 
 
-def _reopens(alert: Alert, finding: Finding, today: date) -> bool:
+@dataclass(frozen=True, slots=True)
+class LiveAlert:
+    """What :func:`needs_writing` compares of a live alert (read without model instances)."""
+
+    kind: str
+    rule: str
+    priority: str
+    status: str
+    snoozed_until: date | None
+    evidence: dict[str, Any]
+
+
+def _reopens(alert: Alert | LiveAlert, finding: Finding, today: date) -> bool:
     return (
         alert.status == AlertStatus.ACKNOWLEDGED
         and alert.evidence.get("key") != finding.evidence.get("key")
@@ -114,7 +126,7 @@ def _reopens(alert: Alert, finding: Finding, today: date) -> bool:
     )
 
 
-def needs_writing(live: Iterable[Alert], findings: list[Finding], today: date) -> bool:
+def needs_writing(live: Iterable[Alert | LiveAlert], findings: list[Finding], today: date) -> bool:
     """Whether :func:`_plan` would change anything (read without locks, to skip episodes
     whose alerts stay as they are)."""
     by_key = {(a.kind, a.rule): a for a in live}
@@ -306,11 +318,11 @@ def _recompute_batch(
     inputs, failed = _loaded(active, now, carriers)
     signals, refused = _evaluated(list(inputs.values()), today, references)
     failed |= refused
-    live: dict[int, list[Alert]] = defaultdict(list)
-    for alert in Alert.objects.filter(
+    live: dict[int, list[LiveAlert]] = defaultdict(list)
+    for row in Alert.objects.filter(
         episode_id__in=[e.pk for e in batch], status__in=LIVE_STATUSES
-    ).only("episode_id", "kind", "rule", "priority", "status", "snoozed_until", "evidence"):
-        live[alert.episode_id].append(alert)
+    ).values_list("episode_id", "kind", "rule", "priority", "status", "snoozed_until", "evidence"):
+        live[row[0]].append(LiveAlert(*row[1:]))
     to_write: list[tuple[CareEpisode, list[Finding]]] = []
     for episode in batch:
         if episode.pk in failed:
