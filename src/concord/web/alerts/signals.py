@@ -142,24 +142,11 @@ def needs_writing(live: Iterable[Alert | LiveAlert], findings: list[Finding], to
     return False
 
 
-#: Fields a recomputation may change on an existing alert.
-CHANGED_FIELDS = [
-    "evidence",
-    "priority",
-    "priority_rank",
-    "last_updated_at",
-    "status",
-    "snoozed_until",
-    "resolved_at",
-]
-
-
 @dataclass
 class _Changes:
     """What one episode's findings do to its live alerts (not yet written)."""
 
     created: list[Alert]
-    changed: list[Alert]
     log: list[tuple[str, Alert]]  # (what happened, alert) in order, for the audit row
     result: RecomputeResult
 
@@ -168,7 +155,7 @@ def _plan(
     episode: CareEpisode, live: dict[tuple[str, str], Alert], findings: list[Finding], now: datetime
 ) -> _Changes:
     today = timezone.localdate(now)
-    plan = _Changes([], [], [], RecomputeResult())
+    plan = _Changes([], [], RecomputeResult())
     raised = updated = reopened = resolved = 0
     seen = set()
     for f in findings:
@@ -202,16 +189,31 @@ def _plan(
         else:
             plan.log.append(("updated", alert))
             updated += 1
-        plan.changed.append(alert)
     for key, alert in live.items():
         if key in seen:
             continue
         alert.status, alert.resolved_at, alert.last_updated_at = AlertStatus.RESOLVED, now, now
-        plan.changed.append(alert)
         plan.log.append(("resolved", alert))
         resolved += 1
     plan.result = RecomputeResult(raised, updated, reopened, resolved)
     return plan
+
+
+def _update(log: list[tuple[str, Alert]], now: datetime) -> None:
+    """Write the planned changes of existing alerts: one UPDATE per kind of change (new
+    evidence in one bulk update of just the fields that differ per alert)."""
+    refreshed = [a for what, a in log if what in ("updated", "reopened")]
+    if refreshed:
+        Alert.objects.bulk_update(refreshed, ["evidence", "priority", "priority_rank"])
+        Alert.objects.filter(pk__in=[a.pk for a in refreshed]).update(last_updated_at=now)
+    reopened = [a.pk for what, a in log if what == "reopened"]
+    if reopened:
+        Alert.objects.filter(pk__in=reopened).update(status=AlertStatus.OPEN, snoozed_until=None)
+    resolved = [a.pk for what, a in log if what == "resolved"]
+    if resolved:
+        Alert.objects.filter(pk__in=resolved).update(
+            status=AlertStatus.RESOLVED, resolved_at=now, last_updated_at=now
+        )
 
 
 def _write(
@@ -228,7 +230,7 @@ def _write(
             live[alert.episode_id][(alert.kind, alert.rule)] = alert
         plans = [(episode, _plan(episode, live[episode.pk], f, now)) for episode, f in items]
         Alert.objects.bulk_create([a for _, plan in plans for a in plan.created])
-        Alert.objects.bulk_update([a for _, plan in plans for a in plan.changed], CHANGED_FIELDS)
+        _update([change for _, plan in plans for change in plan.log], now)
         rows = []
         for episode, plan in plans:
             total += plan.result
