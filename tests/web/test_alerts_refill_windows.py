@@ -322,6 +322,6 @@ def test_evidence_chart_leaves_out_undefined_windows() -> None:
     }
     svg = evidence_chart_svg(chart)
     assert svg.count('class="marker') == 2  # window 2 has no value: not drawn
-    assert "<desc id=\"ae-desc\">2 values, 90-day window, every 30 days 1 to 3; 1 marked" in svg
+    assert '<desc id="ae-desc">2 values, 90-day window, every 30 days 1 to 3; 1 marked' in svg
     assert "<title>Window ending 3, 2026-03-31: 0.9 (evidence)</title>" in svg
     assert evidence_chart_svg({**chart, "points": [[2, "2026-03-01", None]]}) == ""
