@@ -457,6 +457,13 @@ def test_demo_clinic_shows_every_alert_kind_and_triages_by_priority(db: None) ->
     build_demo_clinic(timezone.localdate(), check_mode=False)
     live_kinds = set(Alert.objects.filter(status=AlertStatus.OPEN).values_list("kind", flat=True))
     assert live_kinds == set(AlertKind.values)
+    # Refill adherence in sliding windows: low, falling, and an antiretroviral held to 0.90.
+    refill = Alert.objects.filter(kind="non_adherence", status=AlertStatus.OPEN)
+    rules = {a.rule.split(":")[0] for a in refill}
+    assert {"adherence_below_threshold", "adherence_drop", "supply_exhausted"} <= rules
+    antiretroviral = [a for a in refill if a.evidence.get("antiretroviral")]
+    assert [a.rule for a in antiretroviral] == ["adherence_below_threshold:HIV antiretroviral"]
+    assert 0.8 <= antiretroviral[0].evidence["signal"]["value"] < 0.9
     combined = Alert.objects.filter(kind="combined").values_list("rule", flat=True)
     assert set(combined) <= {
         "alliance_falling_with_nonadherence",
@@ -621,15 +628,20 @@ def test_one_episode_the_core_refuses_does_not_stop_the_run(
 
     srs_series(cast, [38, 38, 38, 33])
     srs(cast.session_b, 30)
-    real = signals.findings_for
+    real = signals.evaluate
+    batches: list[list[int]] = []
 
-    def refuse_a(inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        if inputs.episode.pk == cast.episode_a.pk:
+    def refuse_a(batch: Any, *args: Any, **kwargs: Any) -> Any:
+        batches.append(sorted(e.key for e in batch))
+        if any(e.key == cast.episode_a.pk for e in batch):
             raise RiskInputError("missing date", row=3, column="date")
-        return real(inputs, *args, **kwargs)
+        return real(batch, *args, **kwargs)
 
-    monkeypatch.setattr(signals, "findings_for", refuse_a)
+    monkeypatch.setattr(signals, "evaluate", refuse_a)
     result = signals.recompute_all()
     assert result.failed == 1
     assert live(cast) == {}
     assert Alert.objects.filter(episode=cast.episode_b, kind="low_alliance").exists()
+    # Both episodes (one clinic) in one call of the core first; refused, then each alone.
+    a, b = sorted([cast.episode_a.pk, cast.episode_b.pk])
+    assert batches == [[a, b], [a], [b]]

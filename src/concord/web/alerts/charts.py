@@ -10,13 +10,29 @@ from __future__ import annotations
 from typing import Any
 from xml.sax.saxutils import escape
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+#: What the x axis counts: sessions (the default), refill windows, or ratings (BARS).
+#: (singular for a point's title, the axis caption)
+AXES = {
+    "session": (_("Session"), _("session number")),
+    "window": (_("Window ending"), _("90-day window, every 30 days")),
+    "rating": (_("Rating"), _("rating number")),
+}
+
 
 def evidence_chart_svg(chart: dict[str, Any] | None, *, width: int = 640) -> str:
     """SVG of ``evidence["chart"]`` (``label``, ``points`` [number, date, value],
-    ``marked`` numbers, optional ``threshold``); empty string when there is nothing to draw."""
+    ``marked`` numbers, optional ``threshold`` and ``axis``, see :data:`AXES`); empty string
+    when there is nothing to draw. Points without a value are left out."""
     if not chart or not chart.get("points"):
         return ""
-    points = [(int(n), str(d), float(v)) for n, d, v in chart["points"]]
+    points = [(int(n), str(d), float(v)) for n, d, v in chart["points"] if v is not None]
+    if not points:
+        return ""
+    point_lazy, caption_lazy = AXES.get(str(chart.get("axis") or "session"), AXES["session"])
+    point_name, caption = str(point_lazy), str(caption_lazy)
     marked = {int(n) for n in chart.get("marked") or []}
     threshold = chart.get("threshold")
     label = escape(str(chart.get("label", "")))
@@ -41,8 +57,14 @@ def evidence_chart_svg(chart: dict[str, Any] | None, *, width: int = 640) -> str
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
         f'class="chart alert-evidence" aria-labelledby="ae-title ae-desc">',
         f'<title id="ae-title">{label}</title>',
-        f'<desc id="ae-desc">{len(points)} values, sessions {first} to {last}; '
-        f"{n_marked} marked as the evidence of this alert.</desc>",
+        '<desc id="ae-desc">'
+        + escape(
+            gettext(
+                "{count} values, {axis} {first} to {last}; {marked} marked as the evidence "
+                "of this alert."
+            ).format(count=len(points), axis=caption, first=first, last=last, marked=n_marked)
+        )
+        + "</desc>",
         f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" '
         f'y2="{height - bottom}" class="axis"/>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" class="axis"/>',
@@ -62,7 +84,10 @@ def evidence_chart_svg(chart: dict[str, Any] | None, *, width: int = 640) -> str
     parts.append(f'<path d="{path}" class="series" fill="none"/>')
     for n, day, v in points:
         x, y = x_of(n), y_of(v)
-        tip = escape(f"Session {n}, {day}: {v:.4g}" + (" (evidence)" if n in marked else ""))
+        tip = escape(
+            f"{point_name} {n}, {day}: {v:.4g}"
+            + (" (" + gettext("evidence") + ")" if n in marked else "")
+        )
         if n in marked:
             parts.append(
                 f'<g class="marker marked" data-session="{n}"><title>{tip}</title>'
@@ -75,7 +100,8 @@ def evidence_chart_svg(chart: dict[str, Any] | None, *, width: int = 640) -> str
             )
         parts.append(f'<text x="{x:.1f}" y="{height - bottom + 16}" class="tick-label">{n}</text>')
     parts.append(
-        f'<text x="{left}" y="{height - 6}" class="tick-label">session number · ◆ = evidence</text>'
+        f'<text x="{left}" y="{height - 6}" class="tick-label">{escape(caption)} · ◆ = '
+        f"{escape(gettext('evidence'))}</text>"
     )
     parts.append("</svg>")
     return "".join(parts)

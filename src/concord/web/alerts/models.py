@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from concord.web.clinic.models import CareEpisode, Patient
+from concord.web.clinic.models import CareEpisode, Clinic, Patient
 
 
 class AlertKind(models.TextChoices):
@@ -98,6 +98,42 @@ class Strategy(models.TextChoices):
     PLAN_FOLLOW_UP = "plan_follow_up", _("Planned follow-up")
 
 
+#: Strategies suggested first for each kind (all stay available): the relationship for
+#: alliance signals (metacommunication, Safran & Muran 2000; Eubanks, Muran & Safran 2018),
+#: barriers and the plan for non-adherence, the areas of Lambert's clinical support tools
+#: (alliance, motivation, social support) when the outcome is off track. Design choice.
+SUGGESTED_STRATEGIES: dict[str, tuple[str, ...]] = {
+    AlertKind.RUPTURE: (
+        Strategy.TALK_OPENLY,
+        Strategy.REVISIT_GOALS_TASKS,
+        Strategy.PLAN_FOLLOW_UP,
+    ),
+    AlertKind.LOW_ALLIANCE: (Strategy.TALK_OPENLY, Strategy.REVISIT_GOALS_TASKS),
+    AlertKind.ALLIANCE_DROP: (Strategy.TALK_OPENLY, Strategy.REVISIT_GOALS_TASKS),
+    AlertKind.DISAGREEMENT: (Strategy.TALK_OPENLY, Strategy.REVISIT_GOALS_TASKS),
+    AlertKind.NON_ADHERENCE: (
+        Strategy.EXPLORE_BARRIERS,
+        Strategy.ADJUST_PLAN,
+        Strategy.INVOLVE_SUPPORTERS,
+        Strategy.PLAN_FOLLOW_UP,
+    ),
+    AlertKind.NOT_ON_TRACK: (
+        Strategy.REVISIT_GOALS_TASKS,
+        Strategy.ADJUST_PLAN,
+        Strategy.TALK_OPENLY,
+        Strategy.PLAN_FOLLOW_UP,
+    ),
+    AlertKind.MISSED_SESSIONS: (Strategy.EXPLORE_BARRIERS, Strategy.PLAN_FOLLOW_UP),
+    AlertKind.DROPOUT_RISK: (
+        Strategy.TALK_OPENLY,
+        Strategy.EXPLORE_BARRIERS,
+        Strategy.INVOLVE_SUPPORTERS,
+        Strategy.PLAN_FOLLOW_UP,
+    ),
+    AlertKind.COMBINED: tuple(Strategy.values),
+}
+
+
 class ActionKind(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     SNOOZED = "snoozed", _("Snoozed")
@@ -122,3 +158,48 @@ class AlertAction(models.Model):
     def strategy_labels(self) -> list[str]:
         labels = dict(Strategy.choices)
         return [str(labels.get(code, code)) for code in self.strategies]
+
+
+class RecoveryCurveFit(models.Model):
+    """One fit of a clinic's expected recovery curves (the not-on-track mixed model).
+
+    Written by the worker (:mod:`concord.web.alerts.recovery_curves`): the nightly run fits
+    the model when the clinic's scores or the settings changed, otherwise it records that
+    the latest fit is still current (``checked_at``); the per-patient jobs use the latest
+    fit while it is current. Each fit is a new *version*; older ones are kept. A fit that
+    could not be made (too few patients, no convergence) is kept too, with the reason, so
+    that the jobs do not try again until the data change.
+
+    The clinic's reliable patient-clinician differences (pooled SD of its WAI-SR and
+    WAI-SRT ratings, :func:`concord.web.measures.alliance.reliable_differences`) are read
+    at the same time and kept with the fit (a change makes a new version with the same
+    curves), so that a patient's job reads nothing clinic-wide.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    instrument_code = models.CharField(max_length=40)
+    version = models.PositiveIntegerField()
+    fitted_at = models.DateTimeField()
+    checked_at = models.DateTimeField()
+    data_until = models.DateTimeField()
+    settings = models.JSONField()
+    data_sha256 = models.CharField(max_length=64)
+    data_episodes = models.PositiveIntegerField()
+    data_scores = models.PositiveIntegerField()
+    fitted = models.BooleanField()
+    failure = models.TextField(blank=True)
+    parameters = models.JSONField(null=True, blank=True)
+    reliable_differences = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["clinic", "instrument_code", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "instrument_code", "version"],
+                name="recovery_curve_fit_one_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "fitted" if self.fitted else "not fitted"
+        return f"{self.instrument_code} curves v{self.version} of clinic {self.clinic_id} ({state})"

@@ -9,13 +9,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from concord.web.access_rules import roles
 from concord.web.accounts.models import Role
 from concord.web.alerts import services
 from concord.web.alerts.charts import evidence_chart_svg
-from concord.web.alerts.models import AlertStatus, Strategy
+from concord.web.alerts.models import SUGGESTED_STRATEGIES, AlertStatus, Strategy
 from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotFound
 from concord.web.clinic.services import FormInvalid, NotAllowed
@@ -50,6 +51,26 @@ def figures(evidence: dict[str, Any]) -> list[tuple[str, str]]:
     rows += [
         (str(s.get("rule", "")).replace("_", " "), _shown(s)) for s in evidence.get("signals", [])
     ]
+    return rows
+
+
+def refill_windows(evidence: dict[str, Any]) -> list[dict[str, str]]:
+    """The sliding windows of a refill-adherence alert as table rows (value to 4 digits,
+    "—" where the CMA is undefined, and whether it is below the threshold, in words)."""
+    threshold = evidence.get("threshold")
+    rows = []
+    for window in evidence.get("windows") or []:
+        value = window.get("value")
+        below = value is not None and threshold is not None and value < threshold
+        rows.append(
+            {
+                "number": str(window.get("number", "")),
+                "start": str(window.get("start", "")),
+                "last_day": str(window.get("last_day", "")),
+                "value": _shown(value),
+                "below": str(gettext("below the threshold")) if below else "",
+            }
+        )
     return rows
 
 
@@ -91,7 +112,12 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             "figures": figures(evidence),
             "chart_svg": mark_safe(chart),  # noqa: S308 - built from escaped values
             "actions": services.actions_of(alert),
-            "strategies": Strategy.choices,
+            "strategies": [
+                (code, label, code in SUGGESTED_STRATEGIES.get(alert.kind, ()))
+                for code, label in Strategy.choices
+            ],
+            "windows": refill_windows(evidence),
+            "model": evidence.get("model"),
             "can_act": actor.user.role == Role.CLINICIAN and alert.status != AlertStatus.RESOLVED,
             "errors": errors,
             "tomorrow": timezone.localdate() + timedelta(days=1),

@@ -27,6 +27,33 @@ class Actor:
         return cls(user=request.user, channel=channel, source=source)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class AuditRow:
+    """One row of :func:`audit_many`: the arguments of :func:`audit` after the actor."""
+
+    action: str
+    object_type: str
+    object_id: object = ""
+    patient_ids: tuple[int, ...] = ()
+    detail: dict[str, Any] | None = None
+
+
+def _entry(actor: Actor, row: AuditRow) -> AuditEntry:
+    user = actor.user
+    return AuditEntry(
+        actor_id=user.pk,
+        actor_username=user.get_username(),
+        role=getattr(user, "role", ""),
+        action=row.action,
+        object_type=row.object_type,
+        object_id="" if row.object_id in (None, "") else str(row.object_id),
+        patient_ids=tuple(row.patient_ids),
+        channel=actor.channel,
+        source=actor.source,
+        detail=row.detail,
+    )
+
+
 def audit(
     actor: Actor,
     action: str,
@@ -36,20 +63,10 @@ def audit(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Append one row to the audit trail for this access."""
-    user = actor.user
-    append(
-        [
-            AuditEntry(
-                actor_id=user.pk,
-                actor_username=user.get_username(),
-                role=getattr(user, "role", ""),
-                action=action,
-                object_type=object_type,
-                object_id="" if object_id in (None, "") else str(object_id),
-                patient_ids=tuple(patient_ids),
-                channel=actor.channel,
-                source=actor.source,
-                detail=detail,
-            )
-        ]
-    )
+    append([_entry(actor, AuditRow(action, object_type, object_id, tuple(patient_ids), detail))])
+
+
+def audit_many(actor: Actor, rows: Iterable[AuditRow]) -> None:
+    """Append several rows by one actor in one step of the chain (the worker's batches):
+    the same rows as one :func:`audit` call each, with one lock of the chain head."""
+    append([_entry(actor, row) for row in rows])

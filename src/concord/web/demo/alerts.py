@@ -17,8 +17,11 @@ the nightly job runs.
   cancellations;
 * **the clinic's expected recovery curves** need 20 patients with a baseline and a later
   PHQ-9; mood patients scored fewer than twice get a first and a latest PHQ-9;
-* **non-adherence**: a regimen's last refill ran out weeks ago (demo medications already
-  give several patients supply gaps and low BARS).
+* **non-adherence**: a regimen's last refill ran out weeks ago; an antiretroviral refill
+  came 12 days late (refill adherence in the latest windows below 0.90, the threshold
+  for antiretrovirals). The demo medications' refill patterns already give several
+  patients supply gaps, low and falling refill adherence in the sliding windows, and
+  low BARS.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from concord.web.measures.models import (
     SubmittedVia,
 )
 from concord.web.measures.submission import _json_answers, scores_as_json
-from concord.web.medications.models import DispensingEvent
+from concord.web.medications.models import DispensingEvent, MedicationRegimen
 
 MOOD_TEAM = "Mood and anxiety team"
 PRIMARY_TEAM = "Primary care team"
@@ -150,6 +153,34 @@ def _supply_gap(episode: CareEpisode, today: date) -> None:
     )
 
 
+def _late_antiretroviral_refill(today: date) -> None:
+    """One antiretroviral refill collected 12 days late: a gap of about 12 days in the
+    latest 90-day windows, CMA7 about 0.87 - below the 0.90 held for antiretrovirals, above
+    the 0.80 of other medicines."""
+    regimen = (
+        MedicationRegimen.objects.filter(
+            antiretroviral=True, ended_on__isnull=True, episode__status=EpisodeStatus.ACTIVE
+        )
+        .order_by("episode_id")
+        .first()
+    )
+    if regimen is None:
+        return
+    refill = (
+        DispensingEvent.objects.filter(
+            patient_id=regimen.episode.patient_id,
+            medication_class=regimen.medication_class,
+            dispensed_on__gte=today - timedelta(days=75),
+            dispensed_on__lte=today - timedelta(days=35),
+        )
+        .order_by("-dispensed_on", "-pk")
+        .first()
+    )
+    if refill is not None:
+        refill.dispensed_on += timedelta(days=12)
+        refill.save(update_fields=["dispensed_on"])
+
+
 def _second_outcome(episode: CareEpisode, now: datetime) -> None:
     """A PHQ-9 at the first and latest attended session for a mood patient scored fewer
     than twice, so that the clinic has the 20 patients the expected-recovery model needs."""
@@ -212,4 +243,5 @@ def build_demo_alerts(today: date) -> RecomputeResult:
         )
     if primary:
         _supply_gap(primary[0], today)
+    _late_antiretroviral_refill(today)
     return recompute_all(now=now)

@@ -24,7 +24,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import polars as pl
 from django.utils import timezone
@@ -186,6 +186,33 @@ def _number(value: object) -> float | None:
     return None if math.isnan(number) else number
 
 
+class Dispensed(Protocol):
+    """What the window choice reads of a dispensing event (a model row or a lighter copy)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def dispensed_on(self) -> date: ...
+
+
+DispensedT = TypeVar("DispensedT", bound=Dispensed)
+
+
+def measured_events(
+    events: list[DispensedT], *, today: date, stopped_on: date | None
+) -> tuple[Windows, list[DispensedT]] | None:
+    """The class's windows and the events inside its follow-up window (date order), or
+    None when there is nothing to measure. One rule for the patient page and the alerts."""
+    end_day = min(today, stopped_on) if stopped_on else today
+    dated = sorted(events, key=lambda e: (e.dispensed_on, e.pk or 0))
+    if not dated:
+        return None
+    windows = class_windows(dated[0].dispensed_on, end_day)
+    used = [e for e in dated if windows.followup_start <= e.dispensed_on <= end_day]
+    return (windows, used) if used else None
+
+
 def class_adherence(
     medication_class: str,
     events: list[DispensingEvent],
@@ -203,12 +230,12 @@ def class_adherence(
             medication_class, names, 0, None, stopped_on, None, None, (), None, ""
         )
     last = dated[-1].dispensed_on
-    windows = class_windows(dated[0].dispensed_on, end_day)
-    used = [e for e in dated if windows.followup_start <= e.dispensed_on <= end_day]
-    if not used:  # nothing dispensed recently enough to measure
+    measured = measured_events(dated, today=today, stopped_on=stopped_on)
+    if measured is None:  # nothing dispensed recently enough to measure
         return ClassAdherence(
             medication_class, names, len(dated), last, stopped_on, None, None, (), None, ""
         )
+    windows, used = measured
     frame = engine_frame(used)
     common: dict[str, Any] = {
         "id_colname": "patient",
@@ -287,7 +314,7 @@ def class_adherence(
     )
 
 
-def _stopped_on(
+def class_stopped_on(
     regimens: list[MedicationRegimen], medication_class: str, today: date
 ) -> date | None:
     """The last end date when every regimen of the class has ended, else None."""
@@ -297,17 +324,61 @@ def _stopped_on(
     return None
 
 
-def dose_timing_for(regimen: MedicationRegimen, *, today: date, now: datetime) -> DoseTiming:
-    """Taking and timing adherence over the regimen's last 30 days (up to today)."""
-    if not regimen.dose_times or not DoseConfirmation.objects.filter(regimen=regimen).exists():
-        return DoseTiming(regimen, None)
+def dose_timing_period(
+    regimen: MedicationRegimen, today: date, days: int = DOSE_TIMING_DAYS
+) -> tuple[date, date] | None:
+    """The regimen's last ``days`` (30) days up to today (or its end), from its start; None
+    if empty."""
     period_end = min(today, regimen.ended_on) if regimen.ended_on else today
-    period_start = max(period_end - timedelta(days=DOSE_TIMING_DAYS - 1), regimen.started_on)
-    if period_start > period_end:
-        return DoseTiming(regimen, None)
+    period_start = max(period_end - timedelta(days=days - 1), regimen.started_on)
+    return None if period_start > period_end else (period_start, period_end)
+
+
+def confirmations_needed_since(period_start: date) -> datetime:
+    """The earliest confirmation time that can count in a period starting on that day."""
     zone = timezone.get_current_timezone()
-    since = datetime.combine(period_start - timedelta(days=1), datetime.min.time(), tzinfo=zone)
-    taken = doses.confirmations_for_timing(regimen, since)
+    return datetime.combine(period_start - timedelta(days=1), datetime.min.time(), tzinfo=zone)
+
+
+@dataclass(frozen=True)
+class PreloadedConfirmations:
+    """A regimen's dose confirmations already read by the caller (the alerts read a whole
+    clinic's at once): whether it has any at all, and the times doses were taken, complete
+    at least from :func:`confirmations_needed_since` the start of its dose-timing period."""
+
+    any: bool
+    taken: tuple[datetime, ...]
+
+
+def dose_timing_for(
+    regimen: MedicationRegimen,
+    *,
+    today: date,
+    now: datetime,
+    preloaded: PreloadedConfirmations | None = None,
+    days: int = DOSE_TIMING_DAYS,
+) -> DoseTiming:
+    """Taking and timing adherence over the regimen's last 30 days (up to today).
+
+    ``days``: a shorter period (the alerts need only the last 14 days' doses; each dose's
+    result is the same as in the 30-day period, see docs/alerts.md).
+    """
+    if not regimen.dose_times:
+        return DoseTiming(regimen, None)
+    if preloaded is None:
+        has_any = DoseConfirmation.objects.filter(regimen=regimen).exists()
+    else:
+        has_any = preloaded.any
+    period = dose_timing_period(regimen, today, days)
+    if not has_any or period is None:
+        return DoseTiming(regimen, None)
+    period_start, period_end = period
+    zone = timezone.get_current_timezone()
+    since = confirmations_needed_since(period_start)
+    if preloaded is None:
+        taken = doses.confirmations_for_timing(regimen, since)
+    else:
+        taken = sorted(t for t in preloaded.taken if t >= since)
     result = dose_timing_adherence(
         taken,
         DosingRegimen(regimen.scheduled_times(), window_minutes=regimen.window_minutes),
@@ -370,7 +441,7 @@ def adherence_by_class(
             name,
             own,
             today=today,
-            stopped_on=_stopped_on(regimens, name, today),
+            stopped_on=class_stopped_on(regimens, name, today),
             antiretroviral=any(r.antiretroviral for r in regimens if r.medication_class == name),
         )
         for name, own in sorted(by_class.items())
