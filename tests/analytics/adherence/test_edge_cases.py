@@ -387,3 +387,25 @@ def test_window_starts_and_durations_from_numeric_columns() -> None:
         observation_window_duration="OW_DAYS",
     )
     assert_matches_reference(result.cma, "cma7_default.csv")
+
+
+@pytest.mark.parametrize("id_name", ["key", "uid", "cma", "seq", "start"])
+@pytest.mark.parametrize(
+    "run",
+    [
+        lambda data, cols: compute_cma("CMA9", data, **cols).cma,
+        lambda data, cols: cma_sliding_window(data, cma_to_apply="CMA9", **cols).cma,
+        lambda data, cols: cma_per_episode(data, cma_to_apply="CMA9", **cols).cma,
+        lambda data, cols: treatment_episodes(data, **cols).episodes,
+    ],
+    ids=["cma9", "sliding-window", "per-episode", "episodes"],
+)
+def test_an_id_column_named_like_an_internal_column_changes_nothing(id_name: str, run) -> None:
+    # The engine's own columns (key, uid, cma, seq, start …) once collided with an ID column
+    # of the same name: "key" failed and "cma" silently put the CMA in the ID column.
+    data = med_events()
+    expected = run(data, WITH_DOSE_AND_CLASS)
+    renamed = run(
+        data.rename({"PATIENT_ID": id_name}), {**WITH_DOSE_AND_CLASS, "id_colname": id_name}
+    )
+    assert renamed.rename({id_name: "PATIENT_ID"}).equals(expected)

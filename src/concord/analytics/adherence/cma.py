@@ -242,7 +242,7 @@ def compute_cma(
         )
         frame = keys.join(frame.with_columns(pl.col("key").cast(pl.Int64)), on="key", how="left")
     out = call.finish(frame)
-    columns = [call.prepared.id_colname, "CMA"]
+    columns: list[str | pl.Expr] = [call.patient_id_column(), "CMA"]
     if call.groups is not None:
         columns.append(MED_GROUP_COLUMN)
     info = None

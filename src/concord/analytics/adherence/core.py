@@ -106,6 +106,9 @@ def _quantity(
     return Quantity("date", float(day_number(parsed)), unit=unit)
 
 
+PATIENT_ID = "__patient_id"  # the patient ID column of Call.finish() results
+
+
 @dataclass
 class Call:
     """One validated adherence call: events, windows, groups and engine."""
@@ -247,7 +250,12 @@ class Call:
         return table
 
     def finish(self, frame: pl.DataFrame, date_columns: tuple[str, ...] = ()) -> pl.DataFrame:
-        """Map ``key`` to the patient ID (and group) and day numbers to dates."""
+        """Map ``key`` to the patient ID (and group) and day numbers to dates.
+
+        The patient ID comes back in the column :data:`PATIENT_ID`, never under the caller's
+        name: an ID column named like an internal one (``key``, ``uid``, ``cma`` …) would
+        otherwise collide with it; callers select ``patient_id_column()``.
+        """
         out = frame.with_columns(
             (pl.col("key") % self.key_base).cast(pl.Int32).alias("__p"),
             (pl.col("key") // self.key_base).alias("__grp"),
@@ -257,12 +265,19 @@ class Call:
                 if c in frame.columns
             ],
         )
-        out = out.join(self.prepared.patients.drop("__first_row"), on="__p", how="left")
+        patients = self.prepared.patients.select(
+            "__p", pl.col(self.prepared.id_colname).alias(PATIENT_ID)
+        )
+        out = out.join(patients, on="__p", how="left")
         sort_cols = ["__grp", "__p"] + (["uid"] if "uid" in out.columns else [])
         out = out.sort(sort_cols)
         if self.groups is not None:
             out = out.with_columns(self.groups.names_expr("__grp").alias(MED_GROUP_COLUMN))
         return out.drop("key", "__p", "__grp")
+
+    def patient_id_column(self) -> pl.Expr:
+        """The patient ID of a :meth:`finish` result, under the caller's column name."""
+        return pl.col(PATIENT_ID).alias(self.prepared.id_colname)
 
 
 def make_call(

@@ -261,7 +261,6 @@ def treatment_episodes(
         append_gap=maximum_permissible_gap_append_to_episode,
         event_mapping=return_mapping_events_episodes,
     )
-    id_name = call.prepared.id_colname
     mapping = None
     if return_mapping_events_episodes and events is not None:
         sql = Query.sql(q, f"SELECT key, ep, seq FROM {events}")
@@ -269,7 +268,7 @@ def treatment_episodes(
             call.finish(call.run(sql).sort("key", "seq"))
             .sort("seq")
             .select(
-                id_name,
+                call.patient_id_column(),
                 pl.col("ep").cast(pl.Int64).alias("episode.ID"),
                 pl.col("seq").alias("event.index.in.data"),
             )
@@ -282,7 +281,7 @@ def treatment_episodes(
     out = call.finish(table, date_columns=("start", "ends"))
     return TreatmentEpisodesResult(
         episodes=out.select(
-            id_name,
+            call.patient_id_column(),
             pl.col("uid").cast(pl.Int64).alias("episode.ID"),
             pl.col("start").alias("episode.start"),
             pl.col("endgap").cast(pl.Float64).alias("end.episode.gap.days"),
@@ -388,7 +387,7 @@ def cma_per_episode(
     table = call.run(q.sql(final))
     out = call.finish(table, date_columns=("istart", "iend"))
     columns = [
-        pl.col(call.prepared.id_colname),
+        call.patient_id_column(),
         pl.col("uid").cast(pl.Int64).alias("episode.ID"),
         pl.col("istart").alias("episode.start"),
         pl.col("endgap").cast(pl.Float64).alias("end.episode.gap.days"),

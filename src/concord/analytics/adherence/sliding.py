@@ -135,7 +135,7 @@ def cma_sliding_window(
     table = call.run(q.sql(final))
     out = call.finish(table, date_columns=("os", "oe"))
     columns = [
-        pl.col(call.prepared.id_colname),
+        call.patient_id_column(),
         pl.col("uid").cast(pl.Int64).alias("window.ID"),
         pl.col("os").alias("window.start"),
         pl.col("oe").alias("window.end"),
