@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.template import Context
 
 from concord.web.accounts.models import User
 from concord.web.audit.chain import AuditEntry, append
@@ -25,6 +26,16 @@ class Actor:
     def from_request(cls, request: HttpRequest, channel: str = Channel.WEB) -> Actor:
         source = request.META.get("REMOTE_ADDR", "") or ""
         return cls(user=request.user, channel=channel, source=source)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_template_context(cls, context: Context) -> Actor | None:
+        """The signed-in person of the page a template tag renders in, else None (sections
+        other pages include call the services with this actor, so the access rules and the
+        audit trail apply exactly as on the area's own pages)."""
+        request = context.get("request")
+        if request is None or not request.user.is_authenticated:
+            return None
+        return cls.from_request(request)
 
 
 @dataclass(frozen=True)

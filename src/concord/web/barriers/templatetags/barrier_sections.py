@@ -45,17 +45,10 @@ STATUS_LABELS = {
 }
 
 
-def _actor(context: template.Context) -> Actor | None:
-    request = context.get("request")
-    if request is None or not request.user.is_authenticated:
-        return None
-    return Actor.from_request(request)
-
-
 @register.inclusion_tag("barriers/section_patient.html", takes_context=True)
 def patient_barriers(context: template.Context, patient: Patient) -> dict[str, Any]:
     """Current barriers with their actions, and open referrals, on the patient page."""
-    actor = _actor(context)
+    actor = Actor.from_template_context(context)
     if actor is None:
         return {"visible": False}
     try:
@@ -79,7 +72,7 @@ def patient_barriers(context: template.Context, patient: Patient) -> dict[str, A
 
 @register.inclusion_tag("barriers/section_portal.html", takes_context=True)
 def portal_barriers(context: template.Context) -> dict[str, Any]:
-    actor = _actor(context)
+    actor = Actor.from_template_context(context)
     if actor is None:
         return {"visible": False}
     try:
@@ -97,7 +90,7 @@ def portal_barriers(context: template.Context) -> dict[str, Any]:
 @register.inclusion_tag("barriers/section_caseload.html", takes_context=True)
 def caseload_follow_ups(context: template.Context) -> dict[str, Any]:
     """How many barrier follow-ups are overdue or due within a week, above the caseload."""
-    actor = _actor(context)
+    actor = Actor.from_template_context(context)
     if actor is None:
         return {"visible": False}
     try:

@@ -20,17 +20,10 @@ from concord.web.consent.policy import information_for
 register = template.Library()
 
 
-def _actor(context: template.Context) -> Actor | None:
-    request = context.get("request")
-    if request is None or not request.user.is_authenticated:
-        return None
-    return Actor.from_request(request)
-
-
 @register.inclusion_tag("consent/patient_card.html", takes_context=True)
 def patient_consent(context: template.Context, patient: Patient) -> dict[str, Any]:
     """Consents (due ones first), supporters and their observations, on the patient page."""
-    actor = _actor(context)
+    actor = Actor.from_template_context(context)
     if actor is None:
         return {"visible": False}
     try:
@@ -53,7 +46,7 @@ def patient_consent(context: template.Context, patient: Patient) -> dict[str, An
 @register.inclusion_tag("consent/portal_card.html", takes_context=True)
 def portal_consent(context: template.Context) -> dict[str, Any]:
     """The portal home's card: what needs checking, and the way to consents and supporters."""
-    actor = _actor(context)
+    actor = Actor.from_template_context(context)
     if actor is None:
         return {"visible": False}
     try:

@@ -20,13 +20,6 @@ from concord.web.decisions import services
 register = template.Library()
 
 
-def _actor(context: template.Context) -> Actor | None:
-    request = context.get("request")
-    if request is None or not request.user.is_authenticated:
-        return None
-    return Actor.from_request(request)
-
-
 def _rows(records: list[services.DecisionRecord]) -> list[dict[str, Any]]:
     today = timezone.localdate()
     return [
@@ -38,7 +31,7 @@ def _rows(records: list[services.DecisionRecord]) -> list[dict[str, Any]]:
 @register.inclusion_tag("decisions/_patient_decisions.html", takes_context=True)
 def patient_decisions(context: template.Context, patient: Patient) -> dict[str, Any]:
     """The patient's shared decisions, those due for revisit first (overdue said in words)."""
-    actor = _actor(context)
+    actor = Actor.from_template_context(context)
     if actor is None or actor.user.role not in services.STAFF:
         return {"visible": False}
     try:
@@ -60,7 +53,7 @@ def patient_decisions(context: template.Context, patient: Patient) -> dict[str, 
 
 @register.inclusion_tag("decisions/_portal_decisions.html", takes_context=True)
 def portal_decisions(context: template.Context) -> dict[str, Any]:
-    actor = _actor(context)
+    actor = Actor.from_template_context(context)
     if actor is None:
         return {"records": []}
     try:

@@ -19,17 +19,10 @@ from concord.web.materials import assignments, reading
 register = template.Library()
 
 
-def _actor(context: template.Context) -> Actor | None:
-    request = context.get("request")
-    if request is None or not request.user.is_authenticated:
-        return None
-    return Actor.from_request(request)
-
-
 @register.inclusion_tag("materials/_patient_materials.html", takes_context=True)
 def patient_materials(context: template.Context, patient: Patient) -> dict[str, Any]:
     """What the patient was given and whether (and which revision) they read it."""
-    actor = _actor(context)
+    actor = Actor.from_template_context(context)
     if actor is None or actor.user.role not in assignments.STAFF:
         return {"visible": False}
     try:
@@ -46,7 +39,7 @@ def patient_materials(context: template.Context, patient: Patient) -> dict[str, 
 
 @register.inclusion_tag("materials/_portal_materials.html", takes_context=True)
 def portal_materials(context: template.Context) -> dict[str, Any]:
-    actor = _actor(context)
+    actor = Actor.from_template_context(context)
     if actor is None:
         return {"materials": []}
     try:

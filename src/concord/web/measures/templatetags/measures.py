@@ -19,13 +19,6 @@ from concord.web.measures import services
 register = template.Library()
 
 
-def _actor(context: template.Context) -> Actor | None:
-    request = context.get("request")
-    if request is None or not request.user.is_authenticated:
-        return None
-    return Actor.from_request(request)
-
-
 @register.filter
 def instrument_label(code: str) -> str:
     """``"phq9"`` -> ``"PHQ-9"`` (the registry's name)."""
@@ -38,7 +31,7 @@ def instrument_label(code: str) -> str:
 @register.inclusion_tag("measures/patient_alerts.html", takes_context=True)
 def patient_alerts(context: template.Context, patient: Patient) -> dict[str, Any]:
     """Open safety alerts of the patient, at the top of the patient page."""
-    actor = _actor(context)
+    actor = Actor.from_template_context(context)
     return {
         "alerts": services.open_alerts(actor, patient.pk) if actor else [],
         "can_write": bool(actor and actor.user.role == "clinician"),
@@ -48,7 +41,7 @@ def patient_alerts(context: template.Context, patient: Patient) -> dict[str, Any
 @register.inclusion_tag("measures/patient_section.html", takes_context=True)
 def patient_measures(context: template.Context, patient: Patient) -> dict[str, Any]:
     """Plans, open and recent administrations of the patient's episodes."""
-    actor = _actor(context)
+    actor = Actor.from_template_context(context)
     if actor is None:
         return {"visible": False}
     episodes = context.get("episodes") or []
@@ -62,7 +55,7 @@ def patient_measures(context: template.Context, patient: Patient) -> dict[str, A
 
 @register.inclusion_tag("measures/caseload_alerts.html", takes_context=True)
 def caseload_alerts(context: template.Context) -> dict[str, Any]:
-    actor = _actor(context)
+    actor = Actor.from_template_context(context)
     return {
         "alerts": services.open_alerts(actor) if actor else [],
         "user": actor.user if actor else None,
@@ -71,7 +64,7 @@ def caseload_alerts(context: template.Context) -> dict[str, Any]:
 
 @register.inclusion_tag("measures/portal_section.html", takes_context=True)
 def portal_measures(context: template.Context) -> dict[str, Any]:
-    actor = _actor(context)
+    actor = Actor.from_template_context(context)
     if actor is None:
         return {"rows": []}
     try:

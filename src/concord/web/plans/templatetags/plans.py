@@ -27,13 +27,6 @@ from concord.web.plans.models import GoalVersion, TaskKind
 register = template.Library()
 
 
-def _actor(context: template.Context) -> Actor | None:
-    request = context.get("request")
-    if request is None or not request.user.is_authenticated:
-        return None
-    return Actor.from_request(request)
-
-
 @dataclass
 class WeekRow:
     """One week of the adherence table (the chart's text equivalent)."""
@@ -76,7 +69,7 @@ def _beside_alliance(
 @register.inclusion_tag("plans/_patient_plan.html", takes_context=True)
 def patient_plan(context: template.Context, patient: Patient) -> dict[str, Any]:
     """Goals, tasks and task adherence beside the alliance, per care episode."""
-    actor = _actor(context)
+    actor = Actor.from_template_context(context)
     if actor is None or actor.user.role not in (Role.CLINICIAN, Role.SUPERVISOR):
         return {"visible": False}
     episodes = list(context.get("episodes") or [])
@@ -106,7 +99,7 @@ def patient_plan(context: template.Context, patient: Patient) -> dict[str, Any]:
 @register.inclusion_tag("plans/_portal_summary.html", takes_context=True)
 def portal_plan(context: template.Context) -> dict[str, Any]:
     """A short summary of the patient's plan on the portal home, with links."""
-    actor = _actor(context)
+    actor = Actor.from_template_context(context)
     if actor is None or actor.user.role != Role.PATIENT:
         return {"plan": None}
     try:
