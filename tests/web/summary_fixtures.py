@@ -96,7 +96,12 @@ def record_visit(cast: Cast) -> Visit:
         clinician,
         cast.episode_a.pk,
         "exercise",
-        {"title": "Back programme", "instructions": "Slowly.", "goals": [str(goal.pk)], **EXERCISES},
+        {
+            "title": "Back programme",
+            "instructions": "Slowly.",
+            "goals": [str(goal.pk)],
+            **EXERCISES,
+        },
     )
     tasks.record_task_answer(
         clinician, task.pk, {"response": "agree", "confidence": "7", "session": str(session.pk)}

@@ -19,7 +19,14 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from concord.web.barriers.models import ActionStatus, Barrier, BarrierStatus, OwnerKind, RaisedBy
+from concord.web.barriers.models import (
+    ActionStatus,
+    Barrier,
+    BarrierKind,
+    BarrierStatus,
+    OwnerKind,
+    RaisedBy,
+)
 from concord.web.barriers.suggestions import (
     PORTAL_ACTION_LABELS,
     PORTAL_ACTION_STATUS,
@@ -319,8 +326,8 @@ def barrier_item(barrier: Barrier, window: SessionWindow) -> Item | None:
         return None
     text = str(PORTAL_BARRIER_LABELS.get(barrier.kind, barrier.get_kind_display()))
     description = barrier.description.strip()
-    if description and (barrier.words_of == RaisedBy.PATIENT or barrier.kind == "other"):
-        text = f"{text}: {quoted(description)}"
+    if description and (barrier.words_of == RaisedBy.PATIENT or barrier.kind == BarrierKind.OTHER):
+        text = _("%(barrier)s: %(words)s") % {"barrier": text, "words": quoted(description)}
     details = []
     for action in actions:
         if action.status != ActionStatus.PLANNED and action not in new_actions:
