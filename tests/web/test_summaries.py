@@ -20,7 +20,7 @@ from concord.web.audit.models import AuditEvent
 from concord.web.clinic.access import NotAllowed, NotFound
 from concord.web.clinic.models import SessionStatus
 from concord.web.clinic.services import FormInvalid
-from concord.web.materials import summaries
+from concord.web.materials import summaries, summary_sharing
 from concord.web.materials.summary_content import summary_text
 from concord.web.materials.summary_models import (
     SummaryChangeError,
@@ -45,8 +45,8 @@ def shared_summary_a(cast: Cast) -> SummaryRevision:
     ).first()
     if existing is not None:
         return existing
-    draft = summaries.generate(web(cast, "clin_a"), cast.session_a.pk)
-    return summaries.share(web(cast, "clin_a"), draft.pk, {"note": NOTE})
+    draft = summary_sharing.generate(web(cast, "clin_a"), cast.session_a.pk)
+    return summary_sharing.share(web(cast, "clin_a"), draft.pk, {"note": NOTE})
 
 
 # Every page and API operation of after-visit summaries, with the exact status for every person
@@ -137,7 +137,7 @@ def test_generating_through_the_page_for_every_person(cast: Cast, name: str) -> 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", CAST_NAMES)
 def test_sharing_through_the_page_for_every_person(cast: Cast, name: str) -> None:
-    draft = summaries.generate(web(cast, "clin_a"), cast.session_a.pk)
+    draft = summary_sharing.generate(web(cast, "clin_a"), cast.session_a.pk)
     url = reverse("materials:summary_share", kwargs={"revision_id": draft.pk})
     response = client_for(cast, name).post(url, {"note": NOTE})
     assert response.status_code == GENERATE[name]
@@ -153,14 +153,14 @@ def test_sharing_through_the_page_for_every_person(cast: Cast, name: str) -> Non
 
 @pytest.mark.django_db
 def test_supervisors_read_but_never_generate_or_share(cast: Cast) -> None:
-    draft = summaries.generate(web(cast, "clin_a"), cast.session_a.pk)
+    draft = summary_sharing.generate(web(cast, "clin_a"), cast.session_a.pk)
     supervisor = web(cast, "sup_a")
     record = summaries.summary_of_session(supervisor, cast.session_a.pk)
     assert [r.number for r in record.revisions] == [1]  # the draft too
     with pytest.raises(NotAllowed):
-        summaries.generate(supervisor, cast.session_a.pk)
+        summary_sharing.generate(supervisor, cast.session_a.pk)
     with pytest.raises(NotAllowed):
-        summaries.share(supervisor, draft.pk, {"note": NOTE})
+        summary_sharing.share(supervisor, draft.pk, {"note": NOTE})
     assert SummaryRevision.objects.get().state == "draft"
 
 
@@ -168,7 +168,7 @@ def test_supervisors_read_but_never_generate_or_share(cast: Cast) -> None:
 def test_a_session_of_another_team_is_not_found_and_nothing_is_written(cast: Cast) -> None:
     before = counts()
     with pytest.raises(NotFound):
-        summaries.generate(web(cast, "clin_a"), cast.session_b.pk)
+        summary_sharing.generate(web(cast, "clin_a"), cast.session_b.pk)
     with pytest.raises(NotFound):
         summaries.summary_of_session(web(cast, "clin_a"), cast.session_b.pk)
     response = client_for(cast, "clin_a").post(
@@ -197,7 +197,7 @@ def test_a_visit_that_did_not_take_place_has_no_summary(
     session = visit_session(cast, status=status)
     before = counts()
     with pytest.raises(FormInvalid) as refused:
-        summaries.generate(web(cast, "clin_a"), session.pk)
+        summary_sharing.generate(web(cast, "clin_a"), session.pk)
     assert refused.value.errors == {
         "session": [
             f"A summary is written after a visit that took place: this session is “{label}”. "
@@ -216,12 +216,12 @@ def test_a_visit_that_did_not_take_place_has_no_summary(
 @pytest.mark.django_db
 def test_sharing_an_empty_summary_without_a_note_is_refused(cast: Cast) -> None:
     # session_a (a week ago) had nothing recorded at it: no goal, task, decision or barrier.
-    draft = summaries.generate(web(cast, "clin_a"), cast.session_a.pk)
+    draft = summary_sharing.generate(web(cast, "clin_a"), cast.session_a.pk)
     assert [s["key"] for s in draft.content["sections"]] == ["next", "contact", "worse"]
     before = counts()
     for note in ("", "   \n  "):
         with pytest.raises(FormInvalid) as refused:
-            summaries.share(web(cast, "clin_a"), draft.pk, {"note": note})
+            summary_sharing.share(web(cast, "clin_a"), draft.pk, {"note": note})
         assert list(refused.value.errors) == ["note"]
         assert refused.value.errors["note"][0].startswith(
             "There is nothing from this visit to share"
@@ -235,7 +235,7 @@ def test_sharing_an_empty_summary_without_a_note_is_refused(cast: Cast) -> None:
     assert page.status_code == 400
     assert "There is nothing from this visit to share" in page.content.decode()
     # With a note it is not empty any more.
-    shared = summaries.share(web(cast, "clin_a"), draft.pk, {"note": NOTE})
+    shared = summary_sharing.share(web(cast, "clin_a"), draft.pk, {"note": NOTE})
     assert shared.content["sections"][0] == {
         "key": "note",
         "heading": "A note from Clin A",
@@ -245,9 +245,9 @@ def test_sharing_an_empty_summary_without_a_note_is_refused(cast: Cast) -> None:
 
 @pytest.mark.django_db
 def test_a_note_over_1000_characters_is_refused(cast: Cast) -> None:
-    draft = summaries.generate(web(cast, "clin_a"), cast.session_a.pk)
+    draft = summary_sharing.generate(web(cast, "clin_a"), cast.session_a.pk)
     with pytest.raises(FormInvalid) as refused:
-        summaries.share(web(cast, "clin_a"), draft.pk, {"note": "x" * 1001})
+        summary_sharing.share(web(cast, "clin_a"), draft.pk, {"note": "x" * 1001})
     assert refused.value.errors == {
         "note": ["Ensure this value has at most 1000 characters (it has 1001)."]
     }
@@ -262,8 +262,8 @@ def test_a_note_over_1000_characters_is_refused(cast: Cast) -> None:
 def test_sharing_freezes_the_text_and_a_later_goal_change_does_not_touch_it(cast: Cast) -> None:
     visit = record_visit(cast)
     clinician = web(cast, "clin_a")
-    shared = summaries.share(
-        clinician, summaries.generate(clinician, visit.session.pk).pk, {"note": ""}
+    shared = summary_sharing.share(
+        clinician, summary_sharing.generate(clinician, visit.session.pk).pk, {"note": ""}
     )
     frozen = (shared.content, shared.text, shared.reading_ease, shared.grade_level)
     assert "Your goal: “Sleep through the night”" in shared.text
@@ -287,11 +287,11 @@ def test_sharing_freezes_the_text_and_a_later_goal_change_does_not_touch_it(cast
     with pytest.raises(SummaryChangeError):
         SummaryRevision.objects.filter(pk=shared.pk).update(note="Changed afterwards")
     # Generating again makes a new revision with the new words; version 1 is untouched.
-    second = summaries.generate(clinician, visit.session.pk)
+    second = summary_sharing.generate(clinician, visit.session.pk)
     assert (second.number, second.state) == (2, "draft")
     assert "Your goal: “Sleep six hours most nights”" in summary_text(second.content)
     assert "Your goal: “Sleep through the night”" not in summary_text(second.content)
-    again = summaries.share(clinician, second.pk, {"note": ""})
+    again = summary_sharing.share(clinician, second.pk, {"note": ""})
     assert (again.shared_number, again.number) == (2, 2)
     shared.refresh_from_db()
     assert (shared.content, shared.text, shared.shared_number) == (*frozen[:2], 1)
@@ -302,12 +302,12 @@ def test_sharing_freezes_the_text_and_a_later_goal_change_does_not_touch_it(cast
 @pytest.mark.django_db
 def test_generating_again_replaces_a_waiting_draft_and_sharing_it_is_refused(cast: Cast) -> None:
     visit = record_visit(cast)
-    first = summaries.generate(web(cast, "clin_a"), visit.session.pk)
-    second = summaries.generate(web(cast, "colleague_a"), visit.session.pk)
+    first = summary_sharing.generate(web(cast, "clin_a"), visit.session.pk)
+    second = summary_sharing.generate(web(cast, "colleague_a"), visit.session.pk)
     first.refresh_from_db()
     assert (first.state, second.state, second.number) == ("replaced", "draft", 2)
     with pytest.raises(FormInvalid) as refused:
-        summaries.share(web(cast, "clin_a"), first.pk, {"note": ""})
+        summary_sharing.share(web(cast, "clin_a"), first.pk, {"note": ""})
     assert refused.value.errors == {
         "draft": [
             "A newer draft was generated by Colleague A after this one. Review the newer draft."
@@ -317,9 +317,9 @@ def test_generating_again_replaces_a_waiting_draft_and_sharing_it_is_refused(cas
     assert first.state == "replaced"
     with pytest.raises(SummaryChangeError):  # a replaced draft never changes either
         first.save()
-    shared = summaries.share(web(cast, "clin_a"), second.pk, {"note": ""})
+    shared = summary_sharing.share(web(cast, "clin_a"), second.pk, {"note": ""})
     with pytest.raises(FormInvalid) as twice:
-        summaries.share(web(cast, "colleague_a"), second.pk, {"note": "again"})
+        summary_sharing.share(web(cast, "colleague_a"), second.pk, {"note": "again"})
     assert twice.value.errors == {"draft": ["This draft was already shared by Clin A."]}
     shared.refresh_from_db()
     assert (shared.note, shared.shared_by) == ("", cast.users["clin_a"])
@@ -329,10 +329,12 @@ def test_generating_again_replaces_a_waiting_draft_and_sharing_it_is_refused(cas
 def test_sharing_the_same_text_again_is_refused(cast: Cast) -> None:
     visit = record_visit(cast)
     clinician = web(cast, "clin_a")
-    first = summaries.share(clinician, summaries.generate(clinician, visit.session.pk).pk, {})
-    again = summaries.generate(clinician, visit.session.pk)
+    first = summary_sharing.share(
+        clinician, summary_sharing.generate(clinician, visit.session.pk).pk, {}
+    )
+    again = summary_sharing.generate(clinician, visit.session.pk)
     with pytest.raises(FormInvalid) as refused:
-        summaries.share(clinician, again.pk, {"note": ""})
+        summary_sharing.share(clinician, again.pk, {"note": ""})
     day = timezone.localtime(first.shared_at)
     assert refused.value.errors == {
         "__all__": [f"Nothing has changed since version 1 was shared on {day.day} {day:%b %Y}."]
@@ -340,13 +342,13 @@ def test_sharing_the_same_text_again_is_refused(cast: Cast) -> None:
     again.refresh_from_db()
     assert again.state == "draft"
     # A note is a change.
-    shared = summaries.share(clinician, again.pk, {"note": "See you next week."})
+    shared = summary_sharing.share(clinician, again.pk, {"note": "See you next week."})
     assert shared.shared_number == 2
 
 
 @pytest.mark.django_db
 def test_a_patient_never_sees_a_draft(cast: Cast) -> None:
-    draft = summaries.generate(web(cast, "clin_a"), cast.session_a.pk)
+    draft = summary_sharing.generate(web(cast, "clin_a"), cast.session_a.pk)
     patient = client_for(cast, "patient_a")
     page = patient.get(reverse("materials:portal_summary", kwargs={"summary_id": draft.summary_id}))
     assert page.status_code == 404
@@ -378,7 +380,7 @@ def test_generating_reads_through_the_areas_services_and_everything_is_audited(
 ) -> None:
     visit = record_visit(cast)
     since = last_audit_id()
-    revision = summaries.generate(web(cast, "clin_a"), visit.session.pk)
+    revision = summary_sharing.generate(web(cast, "clin_a"), visit.session.pk)
     types = list(
         AuditEvent.objects.filter(id__gt=since).order_by("id").values_list("object_type", "action")
     )
@@ -406,7 +408,7 @@ def test_generating_reads_through_the_areas_services_and_everything_is_audited(
         "worse": 1,
     }
     since = last_audit_id()
-    shared = summaries.share(web(cast, "clin_a"), revision.pk, {"note": NOTE})
+    shared = summary_sharing.share(web(cast, "clin_a"), revision.pk, {"note": NOTE})
     summaries.summary_of_session(web(cast, "sup_a"), visit.session.pk)
     summaries.revision_for_staff(web(cast, "colleague_a"), shared.pk, export=True)
     rows = summary_audit(since)
@@ -434,7 +436,7 @@ def test_the_patient_page_lists_recent_visits_with_the_state_of_each_summary(
     shared = shared_summary_a(cast)
     newer = make_session(cast.episode_a, timezone.now() - timedelta(days=1))
     make_session(cast.episode_a, timezone.now() + timedelta(days=3), status="scheduled")
-    summaries.generate(web(cast, "clin_a"), newer.pk)
+    summary_sharing.generate(web(cast, "clin_a"), newer.pk)
     found = summaries.summaries_of_patient(web(cast, "sup_a"), cast.patient_a.pk, recent_sessions=6)
     assert [(r.session.pk, bool(r.draft), r.latest_shared) for r in found.records] == [
         (newer.pk, True, None),
@@ -455,7 +457,7 @@ def test_the_patient_page_section_takes_as_many_queries_for_many_summaries_as_fo
     def generate_for(days: range) -> None:
         for day in days:
             session = make_session(cast.episode_a, timezone.now() - timedelta(days=day, hours=1))
-            summaries.generate(web(cast, "clin_a"), session.pk)
+            summary_sharing.generate(web(cast, "clin_a"), session.pk)
 
     def queries_for_listing() -> tuple[int, int]:
         with CaptureQueriesContext(connection) as queries:

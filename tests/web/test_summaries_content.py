@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 
 from concord.analytics.readability import assess_readability
 from concord.web.clinic.models import CareSession, Modality, SessionStatus
-from concord.web.materials import summaries, summary_content, summary_sentences
+from concord.web.materials import summaries, summary_content, summary_sentences, summary_sharing
 from concord.web.materials.summary_content import summary_blocks, summary_text
 from concord.web.materials.summary_window import summary_language, window_for
 from concord.web.measures.models import ClinicCrisisText
@@ -76,7 +76,7 @@ def expected_lines(cast: Cast, visit: Any) -> list[str]:
 @pytest.mark.django_db
 def test_the_summary_of_a_hand_built_visit_line_by_line(cast: Cast) -> None:
     visit = record_visit(cast)
-    draft = summaries.generate(web(cast, "clin_a"), visit.session.pk)
+    draft = summary_sharing.generate(web(cast, "clin_a"), visit.session.pk)
     assert summary_blocks(draft.content) == expected_lines(cast, visit)
     assert [s["key"] for s in draft.content["sections"]] == [
         "goals",
@@ -93,7 +93,9 @@ def test_the_summary_of_a_hand_built_visit_line_by_line(cast: Cast) -> None:
         "",
     )
     # Shared with a note: the note comes after what the visit covered, under the sharer's name.
-    shared = summaries.share(web(cast, "colleague_a"), draft.pk, {"note": "You did well today."})
+    shared = summary_sharing.share(
+        web(cast, "colleague_a"), draft.pk, {"note": "You did well today."}
+    )
     lines = expected_lines(cast, visit)
     at = lines.index("Your next appointment")
     assert summary_blocks(shared.content) == [
@@ -108,8 +110,8 @@ def test_the_summary_of_a_hand_built_visit_line_by_line(cast: Cast) -> None:
 @pytest.mark.django_db
 def test_the_readability_of_a_generated_english_summary(cast: Cast) -> None:
     visit = record_visit(cast)
-    draft = summaries.generate(web(cast, "clin_a"), visit.session.pk)
-    shared = summaries.share(web(cast, "clin_a"), draft.pk, {"note": "You did well today."})
+    draft = summary_sharing.generate(web(cast, "clin_a"), visit.session.pk)
+    shared = summary_sharing.share(web(cast, "clin_a"), draft.pk, {"note": "You did well today."})
     check = assess_readability(shared.text, "en")
     assert check.status == "scored" and check.result is not None
     # Stored with the shared text, exactly as the analytics core scores the same text.
@@ -126,7 +128,7 @@ def test_the_readability_of_a_generated_english_summary(cast: Cast) -> None:
     assert shared.reading_ease >= 60 and shared.grade_level <= 8
     assert check.result.meets_targets
     # The clinician sees the same scores on the review page (one decimal) before sharing.
-    second = summaries.generate(web(cast, "clin_a"), visit.session.pk)
+    second = summary_sharing.generate(web(cast, "clin_a"), visit.session.pk)
     page = Client()
     page.force_login(cast.users["clin_a"])
     html = page.get(
@@ -147,7 +149,7 @@ def test_an_untranslated_language_gets_english_with_a_note_and_the_interpreter_f
     cast.patient_a.interpreter_needed = True
     cast.patient_a.save()
     visit = record_visit(cast)
-    draft = summaries.generate(web(cast, "clin_a"), visit.session.pk)
+    draft = summary_sharing.generate(web(cast, "clin_a"), visit.session.pk)
     assert (draft.language, draft.preferred_language) == ("en", "so")
     assert draft.content["language_note"] == (
         "This summary is in English because it is not available in Soomaali yet. Ask your care "
@@ -189,7 +191,7 @@ def test_a_translated_language_renders_every_fixed_sentence_through_gettext_in_i
     cast.patient_a.preferred_language = "es-MX"
     cast.patient_a.save()
     visit = record_visit(cast)
-    draft = summaries.generate(web(cast, "clin_a"), visit.session.pk)
+    draft = summary_sharing.generate(web(cast, "clin_a"), visit.session.pk)
     assert (draft.language, draft.content["language_note"]) == ("es", "")
     lines = summary_blocks(draft.content)
     assert lines[4] == "[es] Your goal: “Sleep through the night”"
@@ -216,8 +218,8 @@ def test_spanish_is_checked_by_nobody_and_the_page_says_so(cast: Cast) -> None:
     cast.patient_a.preferred_language = "es"
     cast.patient_a.save()
     visit = record_visit(cast)
-    draft = summaries.generate(web(cast, "clin_a"), visit.session.pk)
-    shared = summaries.share(web(cast, "clin_a"), draft.pk, {"note": ""})
+    draft = summary_sharing.generate(web(cast, "clin_a"), visit.session.pk)
+    shared = summary_sharing.share(web(cast, "clin_a"), draft.pk, {"note": ""})
     assert (shared.language, shared.reading_ease, shared.grade_level) == ("es", None, None)
     client = Client()
     client.force_login(cast.users["clin_a"])
@@ -356,7 +358,7 @@ def test_only_goals_talked_about_at_the_visit_are_listed(cast: Cast) -> None:
             "session": str(visit.pk),
         },
     )
-    draft = summaries.generate(clinician, visit.pk)
+    draft = summary_sharing.generate(clinician, visit.pk)
     [goals] = [s for s in draft.content["sections"] if s["key"] == "goals"]
     assert goals["items"] == [
         {
@@ -386,7 +388,7 @@ def test_a_goal_reached_and_a_rating_alone_are_talked_about(cast: Cast) -> None:
     visit = visit_session(cast)
     goal_ratings.record_rating(clinician, goals[0].pk, {"score": "9", "session": str(visit.pk)})
     goal_changes.close_goal(clinician, goals[1].pk, {"outcome": "achieved", "note": ""})
-    draft = summaries.generate(clinician, visit.pk)
+    draft = summary_sharing.generate(clinician, visit.pk)
     [section] = [s for s in draft.content["sections"] if s["key"] == "goals"]
     assert section["items"] == [
         {
@@ -432,7 +434,7 @@ def test_tasks_at_or_since_the_previous_visit_in_full_the_others_by_name(cast: C
         shift(TaskVersion.objects.filter(task=task), "created_at", timedelta(days=days))
         Task.objects.filter(pk=task.pk).update(created_at=timezone.now() - timedelta(days=days))
     visit = visit_session(cast)
-    draft = summaries.generate(clinician, visit.pk)
+    draft = summary_sharing.generate(clinician, visit.pk)
     [section] = [s for s in draft.content["sections"] if s["key"] == "tasks"]
     assert section["items"] == [
         {
@@ -472,7 +474,7 @@ def test_records_after_the_next_visit_belong_to_that_visit(cast: Cast) -> None:
         "homework",
         {"title": "Sleep diary", "times_per_day": "1", "days_per_week": "7"},
     )
-    draft = summaries.generate(clinician, visit.pk)
+    draft = summary_sharing.generate(clinician, visit.pk)
     assert [s["key"] for s in draft.content["sections"]] == ["next", "contact", "worse"]
 
 
@@ -487,7 +489,7 @@ def test_no_next_appointment_a_phone_visit_and_the_clinics_own_crisis_text(cast:
         clinic=cast.team_a.clinic, language="so", text="Wac rugta 01632 960000."
     )
     visit = visit_session(cast, modality=Modality.PHONE)
-    draft = summaries.generate(web(cast, "clin_a"), visit.pk)
+    draft = summary_sharing.generate(web(cast, "clin_a"), visit.pk)
     lines = summary_blocks(draft.content)
     assert lines[1] == "You spoke with Clin A by phone."
     at = lines.index("Your next appointment")
@@ -499,7 +501,7 @@ def test_no_next_appointment_a_phone_visit_and_the_clinics_own_crisis_text(cast:
     # A Somali speaker reads the clinic's Somali crisis text, marked as Somali.
     cast.patient_a.preferred_language = "so"
     cast.patient_a.save()
-    again = summaries.generate(web(cast, "clin_a"), visit.pk)
+    again = summary_sharing.generate(web(cast, "clin_a"), visit.pk)
     assert again.content["sections"][-1]["items"] == [
         {"text": "Wac rugta 01632 960000.", "details": [], "lang": "so"}
     ]
@@ -521,7 +523,7 @@ def test_a_scheduled_session_that_is_not_the_next_one_after_now_is_not_the_next_
         ),
         status=SessionStatus.SCHEDULED,
     )
-    draft = summaries.generate(web(cast, "clin_a"), visit.pk)
+    draft = summary_sharing.generate(web(cast, "clin_a"), visit.pk)
     [section] = [s for s in draft.content["sections"] if s["key"] == "next"]
     day = timezone.localtime(upcoming.scheduled_at).date()
     assert section["items"] == [

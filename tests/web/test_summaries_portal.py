@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from concord.web.accounts.models import ApiToken
 from concord.web.audit.models import AuditEvent
-from concord.web.materials import summaries, summary_reading
+from concord.web.materials import summary_reading, summary_sharing
 from concord.web.materials.summary_models import SummaryRead, SummaryRevision
 
 from .conftest import Cast
@@ -34,8 +34,8 @@ def pdf_text(content: bytes) -> str:
 
 def shared_visit(cast: Cast, note: str = "You did well today.") -> tuple[Visit, SummaryRevision]:
     visit = record_visit(cast)
-    draft = summaries.generate(web(cast, "clin_a"), visit.session.pk)
-    return visit, summaries.share(web(cast, "clin_a"), draft.pk, {"note": note})
+    draft = summary_sharing.generate(web(cast, "clin_a"), visit.session.pk)
+    return visit, summary_sharing.share(web(cast, "clin_a"), draft.pk, {"note": note})
 
 
 @pytest.mark.django_db
@@ -78,8 +78,10 @@ def test_a_new_version_is_marked_updated_and_earlier_ones_stay_readable(cast: Ca
     visit, first = shared_visit(cast)
     patient = client_for(cast, "patient_a")
     patient.get(reverse("materials:portal_summary", kwargs={"summary_id": first.summary_id}))
-    draft = summaries.generate(web(cast, "colleague_a"), visit.session.pk)
-    second = summaries.share(web(cast, "colleague_a"), draft.pk, {"note": "See you next week."})
+    draft = summary_sharing.generate(web(cast, "colleague_a"), visit.session.pk)
+    second = summary_sharing.share(
+        web(cast, "colleague_a"), draft.pk, {"note": "See you next week."}
+    )
     [view] = summary_reading.my_summaries(web(cast, "patient_a"))
     assert (view.state, view.latest.pk, [r.shared_number for r in view.shared]) == (
         "updated",
@@ -150,7 +152,7 @@ def test_the_patient_prints_the_summary_as_a_pdf_and_printing_is_not_a_read(cast
 @pytest.mark.django_db
 def test_the_clinician_prints_a_draft_marked_as_such(cast: Cast) -> None:
     visit = record_visit(cast)
-    draft = summaries.generate(web(cast, "clin_a"), visit.session.pk)
+    draft = summary_sharing.generate(web(cast, "clin_a"), visit.session.pk)
     response = client_for(cast, "clin_a").get(
         reverse("materials:summary_pdf", kwargs={"revision_id": draft.pk})
     )
@@ -163,7 +165,7 @@ def test_the_clinician_prints_a_draft_marked_as_such(cast: Cast) -> None:
 def test_the_api_lists_every_revision_with_its_text_and_receipt(cast: Cast) -> None:
     visit, shared = shared_visit(cast)
     summary_reading.open_summary(web(cast, "patient_a"), shared.summary_id)
-    draft = summaries.generate(web(cast, "clin_a"), visit.session.pk)
+    draft = summary_sharing.generate(web(cast, "clin_a"), visit.session.pk)
     _token, secret = ApiToken.issue(cast.users["sup_a"], "test")
     response = Client().get(
         f"/api/v1/patients/{cast.patient_a.pk}/visit-summaries",

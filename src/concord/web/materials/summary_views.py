@@ -22,7 +22,7 @@ from concord.web.accounts.models import Role
 from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotAllowed, NotFound
 from concord.web.clinic.services import FormInvalid
-from concord.web.materials import summaries
+from concord.web.materials import summaries, summary_sharing
 from concord.web.materials.languages import direction, language_name
 from concord.web.materials.summary_forms import ShareForm
 from concord.web.materials.summary_models import SummaryRevision
@@ -37,7 +37,7 @@ def _session_page(
     record: summaries.SummaryRecord,
     *,
     form: ShareForm | None = None,
-    preview: summaries.SharePreview | None = None,
+    preview: summary_sharing.SharePreview | None = None,
     errors: dict[str, list[str]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -86,7 +86,7 @@ def summary_session(request: HttpRequest, session_id: int) -> HttpResponse:
 def summary_generate(request: HttpRequest, session_id: int) -> HttpResponse:
     actor = Actor.from_request(request)
     try:
-        revision = summaries.generate(actor, session_id)
+        revision = summary_sharing.generate(actor, session_id)
     except (NotFound, NotAllowed):
         raise Http404 from None
     except FormInvalid as invalid:
@@ -105,12 +105,12 @@ def summary_generate(request: HttpRequest, session_id: int) -> HttpResponse:
 def summary_share(request: HttpRequest, revision_id: int) -> HttpResponse:
     actor = Actor.from_request(request)
     try:
-        session_id = summaries.session_of_revision(actor, revision_id)
+        session_id = summary_sharing.session_of_revision(actor, revision_id)
         if "preview" in request.POST:
-            preview = summaries.preview(actor, revision_id, request.POST)
+            preview = summary_sharing.preview(actor, revision_id, request.POST)
             record = summaries.summary_of_session(actor, session_id)
             return _session_page(request, record, form=ShareForm(request.POST), preview=preview)
-        revision = summaries.share(actor, revision_id, request.POST)
+        revision = summary_sharing.share(actor, revision_id, request.POST)
     except (NotFound, NotAllowed):
         raise Http404 from None
     except FormInvalid as invalid:
