@@ -14,7 +14,14 @@ from django.utils import timezone, translation
 
 from concord.analytics.readability import assess_readability
 from concord.web.clinic.models import CareSession, Modality, SessionStatus
-from concord.web.materials import summaries, summary_content, summary_sentences, summary_sharing
+from concord.web.materials import (
+    summaries,
+    summary_content,
+    summary_plan_sentences,
+    summary_sentences,
+    summary_sharing,
+    summary_words,
+)
 from concord.web.materials.summary_content import summary_blocks, summary_text
 from concord.web.materials.summary_window import summary_language, window_for
 from concord.web.measures.models import ClinicCrisisText
@@ -185,9 +192,10 @@ def test_a_translated_language_renders_every_fixed_sentence_through_gettext_in_i
     def marked_plural(singular: str, plural: str, n: int) -> str:
         return marked(singular if n == 1 else plural)
 
-    for module in (summary_sentences, summary_content):
+    for module in (summary_words, summary_plan_sentences, summary_sentences, summary_content):
         monkeypatch.setattr(module, "_", marked)
-    monkeypatch.setattr(summary_sentences, "ngettext", marked_plural)
+    for module in (summary_words, summary_plan_sentences, summary_sentences):
+        monkeypatch.setattr(module, "ngettext", marked_plural)
     cast.patient_a.preferred_language = "es-MX"
     cast.patient_a.save()
     visit = record_visit(cast)
@@ -368,6 +376,66 @@ def test_only_goals_talked_about_at_the_visit_are_listed(cast: Cast) -> None:
                 "Before, it was: “Walk to the shop”",
             ],
         }
+    ]
+
+
+@pytest.mark.django_db
+def test_a_new_aim_agreed_and_a_change_waiting_for_the_patient(cast: Cast) -> None:
+    clinician = web(cast, "clin_a")
+    goals = []
+    for words in ("Walk to the shop", "Sleep through the night"):
+        goal = goal_changes.propose_goal(
+            clinician,
+            cast.episode_a.pk,
+            {
+                "patient_words": words,
+                "target": "Twice a week",
+                "proposer": "clinician",
+                "agreement": "ask",
+            },
+        )
+        goal_changes.answer_goal(web(cast, "patient_a"), goal.pk, {"response": "agreed"})
+        goals.append(goal)
+    shift(GoalVersion.objects.all(), "proposed_at", timedelta(days=10))
+    shift(GoalVersion.objects.all(), "response_at", timedelta(days=10))
+    visit = visit_session(cast)
+    goal_changes.revise_goal(  # the same words, a new aim, agreed in session
+        clinician,
+        goals[0].pk,
+        {
+            "patient_words": "Walk to the shop",
+            "target": "Four times a week",
+            "proposer": "clinician",
+            "agreement": "agreed_in_session",
+            "session": str(visit.pk),
+        },
+    )
+    goal_changes.revise_goal(  # new words and aim, for the patient to answer in the portal
+        clinician,
+        goals[1].pk,
+        {
+            "patient_words": "Sleep six hours most nights",
+            "target": "Five nights a week",
+            "proposer": "clinician",
+            "agreement": "ask",
+        },
+    )
+    draft = summary_sharing.generate(clinician, visit.pk)
+    [section] = [s for s in draft.content["sections"] if s["key"] == "goals"]
+    assert section["items"] == [
+        {
+            "text": "Your goal: “Walk to the shop”",
+            "details": ["We changed the aim of this goal.", "Aim: Four times a week."],
+        },
+        {
+            "text": "Your goal: “Sleep through the night”",  # still the agreed words
+            "details": [
+                "We suggested a change to this goal. Tell us if you agree.",
+                "Aim: Twice a week.",
+                "New words: “Sleep six hours most nights”",
+                "New aim: Five nights a week.",
+            ],
+        },
     ]
 
 

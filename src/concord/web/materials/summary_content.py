@@ -23,20 +23,17 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from concord.web.materials.languages import language_name
+from concord.web.materials.summary_plan_sentences import goal_item, still_in_plan, task_item
 from concord.web.materials.summary_sentences import (
-    Item,
     appointment_item,
     barrier_item,
     contact_item,
     decision_item,
-    goal_item,
     intro_line,
-    short_day,
-    still_in_plan,
-    task_item,
     worse_items,
 )
 from concord.web.materials.summary_sources import SummarySources
+from concord.web.materials.summary_words import Item, short_day
 
 VISIT_SECTIONS = ("goals", "tasks", "decisions", "barriers")  # what the visit itself covered
 
