@@ -15,6 +15,7 @@ from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotFound
 from concord.web.clinic.models import Patient
 from concord.web.materials import summaries, summary_reading
+from concord.web.materials.languages import language_name
 
 register = template.Library()
 
@@ -59,3 +60,9 @@ def portal_visit_summaries(context: template.Context) -> dict[str, Any]:
         "latest": views[0] if views else None,
         "new_count": sum(1 for v in views if v.state != "read"),
     }
+
+
+@register.filter
+def summary_language_name(code: str) -> str:
+    """``"es"`` → ``"Español"``: the language a summary is written in, by its own name."""
+    return language_name(code)
