@@ -472,3 +472,29 @@ def test_the_patient_page_section_takes_as_many_queries_for_many_summaries_as_fo
     many = queries_for_listing()
     assert (few[0], many[0]) == (3, 8)  # with session_a, which has none
     assert many[1] == few[1]
+
+
+@pytest.mark.django_db
+def test_checking_readability_with_a_note_saves_nothing(cast: Cast) -> None:
+    visit = record_visit(cast)
+    draft = summary_sharing.generate(web(cast, "clin_a"), visit.session.pk)
+    before = (draft.content, SummaryRevision.objects.count())
+    preview = summary_sharing.preview(web(cast, "clin_a"), draft.pk, {"note": NOTE})
+    keys = [s["key"] for s in preview.content["sections"]]
+    assert keys.index("note") == keys.index("next") - 1
+    assert preview.check.result is not None
+    assert preview.check.result.reading_ease == (
+        summaries.check_of(preview.content, "en").result.reading_ease  # type: ignore[union-attr]
+    )
+    draft.refresh_from_db()
+    assert (draft.content, SummaryRevision.objects.count()) == before
+    assert draft.note == "" and draft.state == "draft"
+    [row] = AuditEvent.objects.filter(object_type="visit_summary", action="read")
+    assert row.detail == {"revision": 1, "view": "preview"}
+    # A replaced draft is not previewed either.
+    summary_sharing.generate(web(cast, "clin_a"), visit.session.pk)
+    with pytest.raises(FormInvalid) as refused:
+        summary_sharing.preview(web(cast, "clin_a"), draft.pk, {"note": NOTE})
+    assert list(refused.value.errors) == ["draft"]
+    with pytest.raises(NotAllowed):
+        summary_sharing.preview(web(cast, "sup_a"), draft.pk, {"note": NOTE})

@@ -173,6 +173,8 @@ def preview(actor: Actor, revision_id: object, data: Mapping[str, Any]) -> Share
     revision = _staff_draft(actor, revision_id)
     require_writer(actor.user, "after-visit summaries")
     note = _note(data)
+    if revision.state != SummaryState.DRAFT:
+        raise _stale(revision)
     content = with_note(revision.content, note, str(actor.user), revision.language)
     audit(
         actor,
