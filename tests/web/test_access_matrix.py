@@ -23,6 +23,7 @@ from .test_decisions import DECISIONS_API, DECISIONS_PAGES
 from .test_materials import MATERIALS_API, MATERIALS_PAGES
 from .test_measures import MEASURES_API, MEASURES_PAGES
 from .test_plans import PLANS_API, PLANS_PAGES
+from .test_summaries import SUMMARIES_API, SUMMARIES_PAGES
 
 # url name → (arguments from the cast, expected status by person)
 PAGES: PageTable = {
@@ -95,7 +96,14 @@ def regimen_a(cast: Cast) -> Any:
 PAGES.update(MEASURES_PAGES)  # the measures pages, listed in test_measures.py
 PAGES.update(ALERTS_PAGES)  # the alert pages, listed in test_alerts.py
 # The shared plan (issue 6), each area listed in its own test module.
-for _area_pages in (PLANS_PAGES, CONSENT_PAGES, BARRIERS_PAGES, DECISIONS_PAGES, MATERIALS_PAGES):
+for _area_pages in (
+    PLANS_PAGES,
+    CONSENT_PAGES,
+    BARRIERS_PAGES,
+    DECISIONS_PAGES,
+    MATERIALS_PAGES,
+    SUMMARIES_PAGES,
+):
     PAGES.update(_area_pages)
 
 # Admin URLs are generated per model; a sample stands for them, and the coverage test
@@ -224,7 +232,14 @@ API: ApiTable = {
 }
 
 API.update(MEASURES_API)  # the measures endpoints, listed in test_measures.py
-for _area_api in (PLANS_API, CONSENT_API, BARRIERS_API, DECISIONS_API, MATERIALS_API):
+for _area_api in (
+    PLANS_API,
+    CONSENT_API,
+    BARRIERS_API,
+    DECISIONS_API,
+    MATERIALS_API,
+    SUMMARIES_API,
+):
     API.update(_area_api)
 
 

@@ -26,9 +26,15 @@ def patient_language(request: HttpRequest) -> str | None:
     from concord.web.clinic.models import Patient
 
     code = Patient.objects.filter(account=user).values_list("preferred_language", flat=True).first()
+    return translated_language(code or "")
+
+
+def translated_language(code: str) -> str | None:
+    """The language of ``settings.LANGUAGES`` that Concord shows for ``code`` (``es-MX`` →
+    ``es``), or None when the interface is not translated into it."""
+    code = code.lower().replace("_", "-")
     if not code:
         return None
-    code = code.lower()
     if code in SUPPORTED:
         return code
     base = code.split("-")[0]

@@ -7,6 +7,8 @@ in English and Spanish; the sertraline leaflet was revised once. ``patient1`` (S
 speaking, on sertraline) has two: the sertraline leaflet, read in Spanish before the text was
 revised (so it shows as updated), and the SSRI side-effects sheet, not opened yet. Others have
 material read or unread, one in English because there is no version in their language.
+``patient1`` and a few others also have after-visit summaries of their recent visits
+(:mod:`concord.web.demo.visit_summaries`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from concord.web.accounts.models import User
 from concord.web.clinic.models import CareEpisode, Clinic, EpisodeStatus
 from concord.web.demo.clock import demo_now
 from concord.web.demo.material_texts import MATERIALS, DemoMaterial
+from concord.web.demo.visit_summaries import build_demo_visit_summaries
 from concord.web.materials.library import write_revision
 from concord.web.materials.models import (
     Material,
@@ -175,3 +178,6 @@ def build_demo_materials(today: date, users: dict[str, User], seed: int) -> None
     diabetes = _active_episode(patient__account=users.get("patient3"), pk__in=_taking("A10BA"))
     if diabetes is not None:
         _assign(materials["metformin"], diabetes, now - 15 * days)
+
+    # After-visit summaries of recent visits (patient1 and a few others).
+    build_demo_visit_summaries(today, users)

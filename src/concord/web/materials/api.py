@@ -16,7 +16,8 @@ from concord.web.api.api import api_roles
 from concord.web.api.schemas import ErrorOut
 from concord.web.audit.models import Channel
 from concord.web.audit.service import Actor
-from concord.web.materials import assignments, library
+from concord.web.materials import assignments, library, summaries
+from concord.web.materials.summary_content import summary_text
 
 router = Router(tags=["materials"])
 STAFF = (Role.CLINICIAN, Role.SUPERVISOR)
@@ -138,3 +139,102 @@ def list_materials(request: HttpRequest) -> Any:
 @api_roles(*STAFF)
 def list_patient_materials(request: HttpRequest, patient_id: int) -> Any:
     return [_assignment(v) for v in assignments.assignments_of(_actor(request), patient_id)]
+
+
+# ------------------------------------------------------------------ after-visit summaries
+
+
+class SummarySectionOut(Schema):
+    key: str
+    heading: str
+    items: list[dict[str, Any]]
+
+
+class SummaryReadOut(Schema):
+    first_opened_at: datetime
+    last_opened_at: datetime
+    times_opened: int
+
+
+class SummaryRevisionOut(Schema):
+    number: int
+    state: str
+    shared_number: int | None
+    language: str
+    preferred_language: str
+    generated_at: datetime
+    generated_by: str
+    window_start: datetime
+    window_end: datetime
+    tasks_from: datetime
+    shared_at: datetime | None
+    shared_by: str
+    note: str
+    title: str
+    sections: list[SummarySectionOut]
+    text: str
+    reading_ease: float | None
+    grade_level: float | None
+    read_receipt: SummaryReadOut | None
+
+
+class VisitSummaryOut(Schema):
+    id: int
+    session_id: int
+    episode_id: int
+    session_at: datetime
+    revisions: list[SummaryRevisionOut]
+
+
+def _summary_revision(revision: Any) -> dict[str, Any]:
+    receipt = summaries.read_receipt(revision)
+    return {
+        "number": revision.number,
+        "state": revision.state,
+        "shared_number": revision.shared_number,
+        "language": revision.language,
+        "preferred_language": revision.preferred_language,
+        "generated_at": revision.generated_at,
+        "generated_by": revision.generated_by_name,
+        "window_start": revision.window_start,
+        "window_end": revision.window_end,
+        "tasks_from": revision.tasks_from,
+        "shared_at": revision.shared_at,
+        "shared_by": revision.shared_by_name,
+        "note": revision.note,
+        "title": revision.content["title"],
+        "sections": revision.content["sections"],
+        "text": revision.text or summary_text(revision.content),
+        "reading_ease": revision.reading_ease,
+        "grade_level": revision.grade_level,
+        "read_receipt": (
+            {
+                "first_opened_at": receipt.first_opened_at,
+                "last_opened_at": receipt.last_opened_at,
+                "times_opened": receipt.times_opened,
+            }
+            if receipt
+            else None
+        ),
+    }
+
+
+@router.get(
+    "/patients/{patient_id}/visit-summaries",
+    response={200: list[VisitSummaryOut], 404: ErrorOut},
+    summary="A patient's after-visit summaries: every revision (drafts too) and read receipts",
+)
+@api_roles(*STAFF)
+def list_visit_summaries(request: HttpRequest, patient_id: int) -> Any:
+    found = summaries.summaries_of_patient(_actor(request), patient_id)
+    return [
+        {
+            "id": r.summary.pk,
+            "session_id": r.session.pk,
+            "episode_id": r.session.episode_id,
+            "session_at": r.session.scheduled_at,
+            "revisions": [_summary_revision(v) for v in r.revisions],
+        }
+        for r in found.records
+        if r.summary is not None
+    ]

@@ -9,6 +9,8 @@ patient was given and read.
 * :class:`MaterialAssignment` — a material given to a patient by a clinician of their team.
 * :class:`MaterialRead` — a read receipt: one per assignment and revision opened, with the
   first and last opening and how many times.
+* After-visit summaries (:class:`VisitSummary`, :class:`SummaryRevision`,
+  :class:`SummaryRead`) are defined in :mod:`concord.web.materials.summary_models`.
 
 Read and written only through :mod:`concord.web.materials.library` (the library) and
 :mod:`concord.web.materials.assignments` (the care team) and
@@ -163,3 +165,26 @@ class MaterialRead(models.Model):
 
     def __str__(self) -> str:
         return f"Assignment {self.assignment_id} read revision {self.revision_id}"
+
+
+# After-visit summaries live in their own module; importing them here registers them with the app.
+from concord.web.materials.summary_models import (  # noqa: E402
+    SummaryRead,
+    SummaryRevision,
+    SummaryState,
+    VisitSummary,
+)
+
+__all__ = [
+    "Material",
+    "MaterialAssignment",
+    "MaterialRead",
+    "MaterialRevision",
+    "MaterialVersion",
+    "RevisionChangeError",
+    "SummaryRead",
+    "SummaryRevision",
+    "SummaryState",
+    "Topic",
+    "VisitSummary",
+]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from concord.web.materials import patient_views, views
+from concord.web.materials import patient_views, summary_portal_views, summary_views, views
 
 app_name = "materials"
 urlpatterns = [
@@ -21,4 +21,47 @@ urlpatterns = [
     path("me/materials/", patient_views.portal_list, name="portal_list"),
     path("me/materials/<int:assignment_id>/", patient_views.portal_read, name="portal_read"),
     path("me/materials/<int:assignment_id>/pdf/", patient_views.portal_pdf, name="portal_pdf"),
+    # After-visit summaries: the care team ...
+    path(
+        "sessions/<int:session_id>/visit-summary/",
+        summary_views.summary_session,
+        name="summary_session",
+    ),
+    path(
+        "sessions/<int:session_id>/visit-summary/generate/",
+        summary_views.summary_generate,
+        name="summary_generate",
+    ),
+    path(
+        "visit-summaries/revisions/<int:revision_id>/",
+        summary_views.summary_revision,
+        name="summary_revision",
+    ),
+    path(
+        "visit-summaries/revisions/<int:revision_id>/share/",
+        summary_views.summary_share,
+        name="summary_share",
+    ),
+    path(
+        "visit-summaries/revisions/<int:revision_id>/pdf/",
+        summary_views.summary_pdf,
+        name="summary_pdf",
+    ),
+    # ... and the patient.
+    path("me/visit-summaries/", summary_portal_views.portal_summaries, name="portal_summaries"),
+    path(
+        "me/visit-summaries/<int:summary_id>/",
+        summary_portal_views.portal_summary,
+        name="portal_summary",
+    ),
+    path(
+        "me/visit-summaries/<int:summary_id>/versions/<int:number>/",
+        summary_portal_views.portal_summary_version,
+        name="portal_summary_version",
+    ),
+    path(
+        "me/visit-summaries/<int:summary_id>/versions/<int:number>/pdf/",
+        summary_portal_views.portal_summary_pdf,
+        name="portal_summary_pdf",
+    ),
 ]
