@@ -283,3 +283,20 @@ def test_every_api_operation_is_in_the_matrix_with_an_access_rule() -> None:
                     assert getattr(operation.view_func, "access_rule", None), (
                         f"{method} {path} has no rule"
                     )
+
+
+def test_every_api_operation_is_in_the_api_guide() -> None:
+    """docs/api.md lists every operation (`METHOD /path` with `{id}` for any key)."""
+    import re
+    from pathlib import Path
+
+    guide = (Path(__file__).parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    missing = []
+    for _prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    documented = f"{method} {re.sub(r'{[a-z_]+}', '{id}', path)}"
+                    if not re.search("`" + re.escape(documented) + "[`?]", guide):
+                        missing.append(documented)
+    assert missing == []
