@@ -428,6 +428,8 @@ def test_cma7_and_pdc_hand_computed(cast: Cast) -> None:
         (date(2026, 1, 31), date(2026, 5, 1)),
     ]
     assert [w.value for w in statin.trend] == pytest.approx([80 / 90, 60 / 90], rel=1e-12)
+    # The page names a window by its last day, not AdhereR's exclusive end (01-01 + 89 days).
+    assert [w.last_day for w in statin.trend] == [date(2026, 3, 31), date(2026, 4, 30)]
     assert statin.svg.startswith("<svg") and statin.svg.count('class="event"') == 3
     # The plot's words come from the web layer (translatable), e.g. the 10-day gap:
     assert "Gap in supply: 2026-01-31 to 2026-02-10, 10 days" in statin.svg

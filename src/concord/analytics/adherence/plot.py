@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from xml.sax.saxutils import escape
 
 import polars as pl
@@ -91,11 +91,19 @@ class PlotEvent:
 
 @dataclass(frozen=True)
 class WindowValue:
-    """One sliding window and its CMA (``None`` or NaN when undefined)."""
+    """One sliding window ``[start, end)`` and its CMA (``None`` or NaN when undefined).
+
+    ``end`` is AdhereR's ``window.end``, the day after the window's last day.
+    """
 
     start: date
     end: date
     value: float | None
+
+    @property
+    def last_day(self) -> date:
+        """The window's last day (what a person reading "from … to …" expects)."""
+        return self.end - timedelta(days=1)
 
 
 @dataclass(frozen=True)
