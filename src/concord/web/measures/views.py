@@ -73,7 +73,7 @@ def _form_context(
             errors,
         ),
         "general_errors": (errors or {}).get("__all__", []),
-        "rater_name": RATER_NAMES.get(administration.rater, administration.rater),
+        "rater_name": str(RATER_NAMES.get(administration.rater, administration.rater)),
     }
 
 
@@ -136,7 +136,7 @@ def administration(request: HttpRequest, administration_id: int) -> HttpResponse
             "administration": found,
             "scores": score_lines(found.scores),
             "name": instrument_name(found.instrument_code),
-            "rater_name": RATER_NAMES.get(found.rater, found.rater),
+            "rater_name": str(RATER_NAMES.get(found.rater, found.rater)),
             "show_answers": actor.user.role in (Role.CLINICIAN, Role.SUPERVISOR),
         }
         if actor.user.role == Role.OBSERVER and found.session_id:
