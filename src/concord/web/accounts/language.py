@@ -1,8 +1,9 @@
 """The language a page is shown in.
 
 Order: the language the person chose with the language switcher (Django's language cookie,
-set by ``/i18n/setlang/``) → for a patient, the preferred language in their record → the
-browser's ``Accept-Language`` → English. Only languages in ``settings.LANGUAGES`` are used;
+set by ``/i18n/setlang/``) → for a patient, the preferred language in their record (also on
+the signed questionnaire link, which is opened without signing in) → the browser's
+``Accept-Language`` → English. Only languages in ``settings.LANGUAGES`` are used;
 a patient whose preferred language has no translation sees the browser's choice or English
 (their preferred language still decides crisis text, interpreters and material versions).
 """
@@ -18,6 +19,18 @@ from django.utils import translation
 SUPPORTED = frozenset(code for code, _name in settings.LANGUAGES)
 
 
+def translated(code: str | None) -> str | None:
+    """``code`` (a preferred language such as ``es-MX``) as a language Concord is translated
+    into (``es``), or ``None`` when there is no translation for it."""
+    if not code:
+        return None
+    code = code.lower()
+    if code in SUPPORTED:
+        return code
+    base = code.split("-")[0]
+    return base if base in SUPPORTED else None
+
+
 def patient_language(request: HttpRequest) -> str | None:
     """The signed-in patient's preferred language when Concord is translated into it."""
     user = request.user
@@ -26,13 +39,19 @@ def patient_language(request: HttpRequest) -> str | None:
     from concord.web.clinic.models import Patient
 
     code = Patient.objects.filter(account=user).values_list("preferred_language", flat=True).first()
-    if not code:
-        return None
-    code = code.lower()
-    if code in SUPPORTED:
-        return code
-    base = code.split("-")[0]
-    return base if base in SUPPORTED else None
+    return translated(code)
+
+
+def use_language_of_patient(request: HttpRequest, preferred_language: str | None) -> None:
+    """Show this request in the patient's language, for pages about one patient that are
+    opened without their account (a signed questionnaire link): the switcher's choice still
+    wins, and an untranslated preferred language leaves the browser's choice in place."""
+    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        return
+    code = translated(preferred_language)
+    if code:
+        translation.activate(code)
+        request.LANGUAGE_CODE = code
 
 
 class PatientLanguageMiddleware:

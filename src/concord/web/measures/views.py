@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from concord.web.access_rules import public, roles
+from concord.web.accounts.language import use_language_of_patient
 from concord.web.accounts.models import Role
 from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotFound
@@ -186,6 +187,7 @@ def signed(request: HttpRequest, token: str) -> HttpResponse:
         found = submission.read_by_link(actor, token)
     except NotFound:
         return render(request, "measures/link_invalid.html", status=404)
+    use_language_of_patient(request, found.episode.patient.preferred_language)
     response = _answer_page(
         request,
         found,
