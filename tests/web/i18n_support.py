@@ -150,9 +150,7 @@ def interface_templates() -> list[Path]:
 
 
 def interface_modules() -> list[Path]:
-    return sorted(
-        p for p in WEB.rglob("*.py") if not NOT_INTERFACE_DIRS.intersection(p.parts)
-    )
+    return sorted(p for p in WEB.rglob("*.py") if not NOT_INTERFACE_DIRS.intersection(p.parts))
 
 
 def template_name(path: Path) -> str:

@@ -26,7 +26,6 @@ from concord.web.consent import supporters
 from concord.web.consent.models import SupporterLink
 from concord.web.decisions import services as decision_services
 from concord.web.measures import submission
-from concord.web.measures.models import Administration
 from concord.web.medications.models import MedicationRegimen
 from concord.web.plans import completions, goal_changes, goal_ratings, tasks
 
