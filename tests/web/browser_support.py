@@ -117,8 +117,9 @@ NETWORK_ERROR_PREFIX = "Failed to load resource"
 
 
 @contextmanager
-def new_page(browser: Browser) -> Iterator[BrowserPage]:
-    context = browser.new_context(viewport=VIEWPORT, locale="en-GB")  # type: ignore[arg-type]
+def new_page(browser: Browser, locale: str = "en-GB") -> Iterator[BrowserPage]:
+    """A fresh context whose browser asks for ``locale`` (its ``Accept-Language``)."""
+    context = browser.new_context(viewport=VIEWPORT, locale=locale)  # type: ignore[arg-type]
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     opened = BrowserPage(context, page)

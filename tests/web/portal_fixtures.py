@@ -25,6 +25,9 @@ from concord.web.barriers import actions, referrals
 from concord.web.consent import supporters
 from concord.web.consent.models import SupporterLink
 from concord.web.decisions import services as decision_services
+from concord.web.demo.material_texts import SSRI_SIDE_EFFECTS_EN, SSRI_SIDE_EFFECTS_ES
+from concord.web.materials import assignments, library
+from concord.web.materials.models import MaterialAssignment
 from concord.web.measures import submission
 from concord.web.medications.models import MedicationRegimen
 from concord.web.plans import completions, goal_changes, goal_ratings, tasks
@@ -34,7 +37,7 @@ from .plan_fixtures import agreed_goal, goal_for, homework_for, programme_for, w
 from .test_access_matrix import PAGES
 from .test_barriers import barrier_a, resource_a
 from .test_decisions import decision_a, decision_data
-from .test_materials import assignment_a
+from .test_materials import assignment_a, material_data
 from .test_measures import phq9_due
 
 # Who may open portal pages (staff pages are everyone else's).
@@ -146,6 +149,35 @@ def _submitted_phq9(cast: Cast) -> dict[str, Any]:
     return {"administration_id": due.pk}
 
 
+def _side_effects_leaflet(cast: Cast) -> dict[str, Any]:
+    """A leaflet with a table (in English and Spanish), given to patient A."""
+    existing = MaterialAssignment.objects.filter(
+        patient=cast.patient_a, material__versions__language="es", note="With a table."
+    ).first()
+    if existing is not None:
+        return {"assignment_id": existing.pk}
+    clinician = web(cast, "clin_a")
+    material = library.create_material(
+        clinician,
+        material_data(cast, title="Side effects of SSRIs", body=SSRI_SIDE_EFFECTS_EN),
+    )
+    library.add_language(
+        clinician,
+        material.pk,
+        {"language": "es", "title": "Efectos secundarios", "body": SSRI_SIDE_EFFECTS_ES},
+    )
+    [assignment] = assignments.assign(
+        clinician,
+        cast.patient_a.pk,
+        {
+            "material": [str(material.pk)],
+            "episode": str(cast.episode_a.pk),
+            "note": "With a table.",
+        },
+    )
+    return {"assignment_id": assignment.pk}
+
+
 def _supported_link(cast: Cast) -> dict[str, Any]:
     link = SupporterLink.objects.get(pk=cast.supporter_link.pk)
     supporters.set_scopes(web(cast, "patient_a"), link.pk, {"scopes": ALL_SCOPES})
@@ -156,6 +188,7 @@ def _supported_link(cast: Cast) -> dict[str, Any]:
 EXTRA_PAGES: list[tuple[str, str, Callable[[Cast], dict[str, Any]]]] = [
     ("supporter", "consent:supported_patient", _supported_link),
     ("patient_a", "measures:administration", _submitted_phq9),
+    ("patient_a", "materials:portal_read", _side_effects_leaflet),
 ]
 
 
