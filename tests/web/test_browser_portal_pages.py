@@ -81,6 +81,11 @@ def _check_pages(browser: Any, base: str, person: str, language: str, pages: lis
             assert_accessible(page, name)
             checked += 1
         if person == "patient_a":
+            # An address that is not there: a page of Concord's, in the patient's language.
+            missing = page.goto(base + "/me/no-such-page/")
+            assert missing is not None and missing.status == 404
+            assert page.locator("html").get_attribute("lang") == language
+            assert_accessible(page, f"patient_a page not found ({language})")
             # The menu opened on the phone: every portal page one tap away.
             page.goto(base + "/me/plan/")
             page.locator("details.portal-menu > summary").click()

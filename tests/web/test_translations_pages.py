@@ -161,3 +161,13 @@ def test_a_printed_material_has_its_note_in_the_materials_language(cast: Cast) -
     text = pdf_text(clinician.get(reverse("materials:revision_pdf", args=[revision.pk])).content)
     assert "Por qué toma sertralina" in text
     assert "Impreso el" in text and "Pregunte a su equipo de atención" in text
+
+
+@pytest.mark.django_db
+def test_a_missing_page_is_explained_in_the_patients_language(cast: Cast) -> None:
+    client = patient_client(cast, "es", accept="en")
+    missing = client.get("/me/no-such-page/")
+    other = client.get(reverse("plans:portal_goal", args=[999999]))  # no such goal, or not hers
+    assert missing.status_code == other.status_code == 404
+    assert "Esta página no está aquí" in missing.content.decode()
+    assert missing.content == other.content  # nothing says which it was
