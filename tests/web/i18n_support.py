@@ -114,9 +114,15 @@ def python_messages(path: Path) -> list[Message]:
     """The strings of one Python module, as ``makemessages`` finds them."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     where = str(path.relative_to(WEB))
+    in_fstrings = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.JoinedStr)
+        for inner in ast.walk(node)
+    }
     found = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
+        if not isinstance(node, ast.Call) or id(node) in in_fstrings:
             continue
         func = node.func
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
@@ -129,6 +135,23 @@ def python_messages(path: Path) -> list[Message]:
         message = _message(name, args, where)
         if message is not None:
             found.append(message)
+    return found
+
+
+def calls_in_fstrings(path: Path) -> list[str]:
+    """Translation calls written inside an f-string: xgettext does not read f-strings, so
+    their strings never reach the catalogue (translate first, then put the result in)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.JoinedStr):
+            continue
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Call):
+                func = inner.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                if name in KEYWORDS:
+                    found.append(f"{path.relative_to(WEB)}:{inner.lineno}: {name}() in an f-string")
     return found
 
 

@@ -171,11 +171,12 @@ def adherence_alliance_svg(
         f'<desc id="{chart_id}-d">{escape(description)}</desc>',
     ]
     # Legend.
+    bars = _("Task adherence (week)")
     legend = [
         f'<g class="legend"><rect x="{left}" y="6" width="12" height="12" fill="{BAR_COLOUR}"/>'
-        f'<text x="{left + 16}" y="16">{escape(_("Task adherence (week)"))}</text></g>'
+        f'<text x="{left + 16}" y="16">{escape(bars)}</text></g>'
     ]
-    legend_x = left + 30 + 7 * len(_("Task adherence (week)"))
+    legend_x = left + 30 + 7 * len(bars)
     for code in sorted({a.instrument for a in shown}):
         colour, shape = ALLIANCE_STYLE.get(code, (INK, "circle"))
         name = "WAI-SR" if code == "waisr" else "SRS"
