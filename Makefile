@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/concord
 
-.PHONY: demo test lint typecheck test-postgres serve worker clean
+.PHONY: demo test lint typecheck test-postgres serve worker clean messages compile-messages
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Concord needs Python 3.11 or newer")'
@@ -39,6 +39,15 @@ test: lint typecheck
 # The database-backed tests again, on the local PostgreSQL service (CI runs this too).
 test-postgres: $(STAMP)
 	DATABASE_URL=$(POSTGRES_URL) CONCORD_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest tests/web $(PYTEST_ARGS)
+
+# Translations (docs/translations.md). `messages` refreshes the catalogues from the source and
+# needs GNU gettext (xgettext, msgmerge); `compile-messages` writes the .mo files with polib.
+messages: $(STAMP)
+	cd src/concord/web && CONCORD_DATA_DIR=$(CURDIR)/var/messages $(CURDIR)/$(BIN)/concord manage makemessages --all --add-location file
+	$(BIN)/python -m concord.web.i18n_catalogue
+
+compile-messages: $(STAMP)
+	$(BIN)/python -m concord.web.i18n_catalogue
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

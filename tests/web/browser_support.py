@@ -3,6 +3,9 @@
 Playwright cannot download its own browser here, so the tests launch the system Chromium
 at :data:`CHROMIUM`. When it is missing the tests are skipped with :data:`MISSING_REASON`,
 unless ``CONCORD_REQUIRE_BROWSER=1`` (set by ``.ci/run``), in which case they fail.
+
+:func:`assert_accessible` is the one accessibility check every browser test uses: axe-core
+with the WCAG 2.1 A and AA rules, and, on a phone-sized screen, nothing wider than it.
 """
 
 from __future__ import annotations
@@ -38,7 +41,11 @@ CHROMIUM_HINT = "apt-get install chromium"
 MISSING_REASON = f"{CHROMIUM_MISSING}: browser tests skipped ({CHROMIUM_HINT})"
 REQUIRE_ENV = "CONCORD_REQUIRE_BROWSER"
 VIEWPORT = {"width": 1280, "height": 900}
+PHONE = {"width": 360, "height": 740}  # the narrowest phone the portal is made for
 TIMEOUT_MS = 15_000
+CAST_PASSWORD = "a long test password"  # every account of the test cast (conftest.py)
+# axe-core's rules for WCAG 2.0 and 2.1, levels A and AA (the bar for patient pages).
+WCAG_21_AA_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
 
 
 def browser_required() -> bool:
@@ -110,8 +117,9 @@ NETWORK_ERROR_PREFIX = "Failed to load resource"
 
 
 @contextmanager
-def new_page(browser: Browser) -> Iterator[BrowserPage]:
-    context = browser.new_context(viewport=VIEWPORT, locale="en-GB")  # type: ignore[arg-type]
+def new_page(browser: Browser, locale: str = "en-GB") -> Iterator[BrowserPage]:
+    """A fresh context whose browser asks for ``locale`` (its ``Accept-Language``)."""
+    context = browser.new_context(viewport=VIEWPORT, locale=locale)  # type: ignore[arg-type]
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     opened = BrowserPage(context, page)
@@ -171,3 +179,62 @@ def screenshot(page: Page, name: str) -> Path:
     path = Path("/tmp") / f"concord-{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's WCAG 2.1 A/AA violations on the page as it is now, one line each: the
+    rule, what it asks and where (empty: none)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page,
+        options={
+            "runOnly": {"type": "tag", "values": list(WCAG_21_AA_TAGS)},
+            "resultTypes": ["violations"],
+        },
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + "; ".join(" ".join(str(t) for t in node["target"]) for node in v["nodes"])
+        for v in results.response["violations"]
+    ]
+
+
+WIDER_THAN_THE_SCREEN = """() => {
+    const width = document.documentElement.clientWidth;
+    const wide = [...document.querySelectorAll('body *')].filter(e => {
+        const box = e.getBoundingClientRect();
+        if (box.width === 0 || box.right <= width + 0.5) return false;
+        // Inside a box that scrolls sideways on purpose (a wide table or chart): fine.
+        for (let p = e.parentElement; p; p = p.parentElement) {
+            const overflow = getComputedStyle(p).overflowX;
+            const scrolls = overflow === 'auto' || overflow === 'scroll';
+            if (scrolls && p.getBoundingClientRect().right <= width + 0.5) return false;
+        }
+        return true;
+    });
+    const classes = e => (e.className ? '.' + String(e.className).replace(/ +/g, '.') : '');
+    const text = e => (e.textContent || '').trim().slice(0, 40);
+    return wide.map(e => e.tagName.toLowerCase() + classes(e) + ': ' + text(e));
+}"""
+
+
+def wider_than_the_screen(page: Page) -> list[str]:
+    """Elements that stick out sideways (the page would scroll sideways); boxes made to
+    scroll sideways (wide tables, charts) and what is inside them do not count."""
+    found: list[str] = page.evaluate(WIDER_THAN_THE_SCREEN)
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    client_width = page.evaluate("document.documentElement.clientWidth")
+    if scroll_width > client_width:
+        found.append(f"the page is {scroll_width} px wide on a {client_width} px screen")
+    return found
+
+
+def assert_accessible(page: Page, name: str) -> None:
+    """No axe-core WCAG 2.1 A/AA violation; on a phone-sized screen, nothing wider than it.
+    ``name`` says which page failed. A screenshot is saved either way (:func:`screenshot`)."""
+    screenshot(page, "axe-" + "".join(c if c.isalnum() else "-" for c in name.lower()))
+    problems = axe_violations(page)
+    if page.viewport_size and page.viewport_size["width"] <= PHONE["width"]:
+        problems += [f"wider than the phone: {w}" for w in wider_than_the_screen(page)]
+    assert problems == [], f"{name} ({page.url}):\n" + "\n".join(problems)

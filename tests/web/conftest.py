@@ -10,12 +10,13 @@ every page shows them nothing; tests grant scopes explicitly. ``admin`` administ
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from concord.web.accounts.models import ApiToken, Role, User
 from concord.web.clinic.models import (
@@ -70,6 +71,15 @@ def make_session(
     episode: CareEpisode, when: datetime, status: str = "attended", **extra: object
 ) -> CareSession:
     return CareSession.objects.create(episode=episode, scheduled_at=when, status=status, **extra)
+
+
+@pytest.fixture(autouse=True)
+def _english_to_begin_with() -> Iterator[None]:
+    """A request leaves its language active in the thread (Django's LocaleMiddleware does
+    not reset it afterwards): each test starts in English, whatever an earlier one showed."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

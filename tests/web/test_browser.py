@@ -24,7 +24,9 @@ from concord.web.clinic.models import CareEpisode, CareSession, EpisodeStatus, S
 from concord.web.demo.build import DEMO_PASSWORD, build_demo_clinic
 
 from .browser_support import (
+    CAST_PASSWORD,
     BrowserPage,
+    assert_accessible,
     audit_trail_emptied_afterwards,
     launch_chromium,
     new_page,
@@ -35,7 +37,6 @@ from .conftest import Cast
 
 pytestmark = pytest.mark.browser
 
-CAST_PASSWORD = "a long test password"
 WRONG_LOGIN = "The user name or password is not right, or the code is wrong."
 LOCKED_TITLE = "Too many failed sign-ins"
 
@@ -165,8 +166,20 @@ def test_patient_sees_only_their_own_portal(tab: BrowserPage, live_server: Any, 
     assert status == 200
     assert page.url == f"{live_server.url}/me/"
     assert page.get_by_role("heading", level=1).inner_text() == "Hello, Ada"
-    nav = page.get_by_role("navigation", name="Main")
-    assert nav.get_by_role("link").all_inner_texts() == ["My care"]
+    # The header has only the sign-out button; the portal's own menu has every portal page.
+    assert page.get_by_role("navigation", name="Main").get_by_role("link").count() == 0
+    menu = page.get_by_role("navigation", name="My care").locator("ul.portal-nav-list")
+    assert menu.get_by_role("link").all_inner_texts() == [
+        "Home",
+        "My plan",
+        "Things to read",
+        "What makes it hard",
+        "My supporters",
+        "What I agree to",
+        "Who has looked at my information",
+    ]
+    assert menu.locator("[aria-current=page]").inner_text() == "Home"
+    assert_accessible(page, "portal home, wide screen")
     text = page.locator("main").inner_text()
     assert "Depression · Team A" in text
     assert "Back pain" not in text and "Beta" not in text  # patient B's care

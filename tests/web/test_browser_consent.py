@@ -19,19 +19,17 @@ from concord.web.consent.models import SupporterLink
 from concord.web.medications.models import MedicationRegimen
 
 from .browser_support import (
+    CAST_PASSWORD,
+    PHONE,
+    assert_accessible,
     audit_trail_emptied_afterwards,
     launch_chromium,
     new_page,
-    screenshot,
     sign_in,
 )
 from .conftest import Cast, make_session
 
 pytestmark = pytest.mark.browser
-
-CAST_PASSWORD = "a long test password"
-PHONE = {"width": 360, "height": 740}
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture(scope="module")
@@ -44,21 +42,6 @@ def browser() -> Iterator[Any]:
 def audit_cleanup(live_server: Any, transactional_db: None) -> Iterator[None]:
     with audit_trail_emptied_afterwards(connection):
         yield
-
-
-def check_page(page: Any, name: str) -> None:
-    """axe-core finds no WCAG 2.1 A/AA violation, and nothing is wider than the phone."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    screenshot(page, f"consent-{name}")
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    assert results.violations_count == 0, f"{name}: {results.generate_report()}"
-    too_wide = page.evaluate(
-        """() => [...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
-            .map(e => e.tagName + '.' + e.className + ': ' + (e.textContent || '').slice(0, 40))"""
-    )
-    assert too_wide == [], f"{name}: wider than the phone: {too_wide}"
 
 
 def test_patient_invites_then_revokes_a_supporter_whose_next_request_is_refused(
@@ -81,9 +64,9 @@ def test_patient_invites_then_revokes_a_supporter_whose_next_request_is_refused(
         assert sign_in(page, base, "patient_a", CAST_PASSWORD) == 200
         page.get_by_role("link", name="Your supporters").click()
         page.wait_for_url(f"{base}/me/supporters/")
-        check_page(page, "my-supporters")
+        assert_accessible(page, "consent my-supporters")
         page.get_by_role("link", name="Invite someone").click()
-        check_page(page, "invite")
+        assert_accessible(page, "consent invite")
         page.get_by_label("Their name").fill("Kim Lee")
         page.get_by_label("Who they are to you").select_option("child")
         page.get_by_label("How to reach them").fill("kim@example.org")
@@ -93,7 +76,7 @@ def test_patient_invites_then_revokes_a_supporter_whose_next_request_is_refused(
         with page.expect_navigation() as made:
             page.get_by_role("button", name="Make the invitation link").click()
         assert made.value is not None and made.value.status == 201
-        check_page(page, "invitation-made")
+        assert_accessible(page, "consent invitation-made")
         invitation_url = page.locator("#invitation-link").inner_text().strip()
         assert "/supporting/join/sup_" in invitation_url
         assert patient.console_errors == [] and patient.failed_subresources == []
@@ -103,14 +86,14 @@ def test_patient_invites_then_revokes_a_supporter_whose_next_request_is_refused(
         page.set_viewport_size(PHONE)
         page.goto(invitation_url)
         assert page.get_by_role("heading", name="Ada asks you to support them").is_visible()
-        check_page(page, "join")
+        assert_accessible(page, "consent join")
         page.get_by_label("Your first name").fill("Kim")
         page.get_by_label("Choose a user name").fill("kim.lee")
         page.get_by_label("Choose a password").fill("blue kettle on the hill")
         page.get_by_label("The same password again").fill("blue kettle on the hill")
         page.get_by_role("button", name="Make my account and say yes").click()
         page.wait_for_url(f"{base}/supporting/")
-        check_page(page, "supporting")
+        assert_accessible(page, "consent supporting")
         page.get_by_role("link", name="Open Ada Alpha").click()
         for heading in (
             "Next appointments",
@@ -121,28 +104,28 @@ def test_patient_invites_then_revokes_a_supporter_whose_next_request_is_refused(
         ):
             assert page.get_by_role("heading", name=heading, exact=True).is_visible(), heading
         assert "Talked about sleep." not in page.content()  # never session notes
-        check_page(page, "supported-patient")
+        assert_accessible(page, "consent supported-patient")
         supported_url = page.url
         page.get_by_label("Most of them").check()
         page.get_by_label("Anything to add (optional)").fill("Forgot one evening dose.")
         page.get_by_role("button", name="Send to the care team").click()
         assert page.get_by_text("Thank you. The care team will see this.").is_visible()
-        check_page(page, "supported-patient-sent")
+        assert_accessible(page, "consent supported-patient-sent")
 
         with new_page(browser) as patient:
             page_p = patient.page
             page_p.set_viewport_size(PHONE)
             assert sign_in(page_p, base, "patient_a", CAST_PASSWORD) == 200
             page_p.goto(f"{base}/me/consents/")
-            check_page(page_p, "my-consents")
+            assert_accessible(page_p, "consent my-consents")
             page_p.goto(f"{base}/me/who-has-looked/")
             assert page_p.get_by_text("Kim Lee").first.is_visible()
-            check_page(page_p, "who-has-looked")
+            assert_accessible(page_p, "consent who-has-looked")
             page_p.goto(f"{base}/me/supporters/")
             page_p.get_by_role("link", name="See more about Kim Lee").click()
-            check_page(page_p, "my-supporter")
+            assert_accessible(page_p, "consent my-supporter")
             page_p.get_by_role("link", name="Stop sharing with Kim Lee").click()
-            check_page(page_p, "stop-sharing")
+            assert_accessible(page_p, "consent stop-sharing")
             page_p.get_by_role("button", name="Yes, stop sharing now").click()
             page_p.wait_for_url(f"{base}/me/supporters/")
             assert page_p.get_by_text("Kim Lee can no longer see anything about you.").is_visible()

@@ -19,6 +19,9 @@ from concord.web.materials import assignments, library
 from concord.web.materials.models import MaterialRead
 
 from .browser_support import (
+    CAST_PASSWORD,
+    PHONE,
+    assert_accessible,
     audit_trail_emptied_afterwards,
     launch_chromium,
     new_page,
@@ -31,10 +34,6 @@ from .test_materials import SERTRALINE_EN, SERTRALINE_ES, material_data
 
 pytestmark = pytest.mark.browser
 
-CAST_PASSWORD = "a long test password"
-PHONE = {"width": 360, "height": 740}
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
@@ -46,23 +45,6 @@ def browser() -> Iterator[Any]:
 def audit_cleanup(live_server: Any, transactional_db: None) -> Iterator[None]:
     with audit_trail_emptied_afterwards(connection):
         yield
-
-
-def assert_accessible(page: Any, name: str) -> None:
-    """No axe-core violation of the WCAG 2.1 A/AA rules on the page as it is now."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(
-        page,
-        options={"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]},
-    )
-    assert results.violations_count == 0, f"{name}:\n{results.generate_report()}"
-
-
-def assert_fits_the_screen(page: Any) -> None:
-    """Nothing wider than the phone's screen (no sideways scrolling)."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"page is {width}px wide"
 
 
 def test_patient_reads_a_decision_and_a_material_and_the_clinician_sees_it(
@@ -104,7 +86,6 @@ def test_patient_reads_a_decision_and_a_material_and_the_clinician_sees_it(
             ).click()
         assert page.get_by_role("heading", name="A decision about your care").is_visible()
         assert page.get_by_text("Decided: Start sertraline").is_visible()
-        assert_fits_the_screen(page)
         assert_accessible(page, "portal decision")
         screenshot(page, "portal-decision")
         with page.expect_navigation():
@@ -129,7 +110,6 @@ def test_patient_reads_a_decision_and_a_material_and_the_clinician_sees_it(
         assert article.get_attribute("lang") == "en"
         assert "Most people start to feel better after 2 to 6 weeks." in article.inner_text()
         assert page.get_by_text("Please read this before our next session.").is_visible()
-        assert_fits_the_screen(page)
         assert_accessible(page, "portal material")
         screenshot(page, "portal-material")
         assert patient.console_errors == [] and patient.failed_subresources == []

@@ -18,6 +18,9 @@ from concord.web.measures import services, submission
 from concord.web.measures.models import Administration
 
 from .browser_support import (
+    CAST_PASSWORD,
+    PHONE,
+    assert_accessible,
     audit_trail_emptied_afterwards,
     launch_chromium,
     new_page,
@@ -28,7 +31,6 @@ from .conftest import Cast
 
 pytestmark = pytest.mark.browser
 
-CAST_PASSWORD = "a long test password"
 # Items 1-9: 1 + 2 + 0 + 3 + 1 + 0 + 2 + 1 + 0 = 10 ("moderate")
 ANSWERS = {
     "q1": "Several days",
@@ -76,9 +78,11 @@ def test_patient_completes_phq9_from_a_signed_link_and_clinician_sees_it_on_the_
 
     with new_page(browser) as patient:
         page = patient.page
+        page.set_viewport_size(PHONE)  # the link is opened on a phone
         response = page.goto(link_url)
         assert response is not None and response.status == 200
         assert page.get_by_text("Little interest or pleasure in doing things").is_visible()
+        assert_accessible(page, "signed questionnaire")
         for item, label in ANSWERS.items():
             page.locator(f"#question-{item}").get_by_label(label, exact=True).check()
         with page.expect_navigation() as navigation:
@@ -88,10 +92,12 @@ def test_patient_completes_phq9_from_a_signed_link_and_clinician_sees_it_on_the_
             "heading", name="Thank you: your answers are submitted"
         ).is_visible()
         screenshot(page, "measures-link-submitted")
+        assert_accessible(page, "signed questionnaire submitted")
         # Single use: the same link now opens nothing.
         again = page.goto(link_url)
         assert again is not None and again.status == 404
         assert page.get_by_role("heading", name="This link is not valid any more").is_visible()
+        assert_accessible(page, "signed link used up")
         assert patient.console_errors == [] and patient.failed_subresources == []
 
     stored = Administration.objects.get(pk=administration.pk)

@@ -15,6 +15,9 @@ from concord.web.plans import goal_ratings
 from concord.web.plans.models import TaskAgreement
 
 from .browser_support import (
+    CAST_PASSWORD,
+    PHONE,
+    assert_accessible,
     audit_trail_emptied_afterwards,
     launch_chromium,
     new_page,
@@ -25,10 +28,6 @@ from .conftest import Cast
 from .plan_fixtures import agreed_goal, goal_for, homework_for, programme_for, web
 
 pytestmark = pytest.mark.browser
-
-CAST_PASSWORD = "a long test password"
-PHONE = {"width": 360, "height": 740}
-WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
 @pytest.fixture(scope="module")
@@ -41,16 +40,6 @@ def browser() -> Iterator[Any]:
 def audit_cleanup(live_server: Any, transactional_db: None) -> Iterator[None]:
     with audit_trail_emptied_afterwards(connection):
         yield
-
-
-def check_accessibility(page: Any, name: str) -> None:
-    """No axe-core violation of the WCAG 2.1 A/AA rules, and nothing wider than the phone."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=WCAG_21_AA)
-    assert results.violations_count == 0, f"{name}:\n{results.generate_report()}"
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{name} is {width} px wide on a {PHONE['width']} px screen"
 
 
 def test_patient_agrees_to_a_task_in_the_portal_and_the_clinician_sees_it(
@@ -66,24 +55,24 @@ def test_patient_agrees_to_a_task_in_the_portal_and_the_clinician_sees_it(
         page = patient.page
         page.set_viewport_size(PHONE)
         assert sign_in(page, live_server.url, "patient_a", CAST_PASSWORD) == 200
-        check_accessibility(page, "portal home")
+        assert_accessible(page, "plans portal home")
         with page.expect_navigation():
             page.get_by_role("link", name="Open my plan").click()
         assert page.get_by_role("heading", name="My plan", level=1).is_visible()
-        check_accessibility(page, "my plan")
+        assert_accessible(page, "plans my plan")
         screenshot(page, "plan-portal")
         with page.expect_navigation():
             page.get_by_role("link", name="Sleep six hours most nights").click()
         assert page.get_by_role("heading", name="Your care team suggests").is_visible()
-        check_accessibility(page, "goal waiting for an answer")
+        assert_accessible(page, "plans goal waiting for an answer")
         page.go_back()
         with page.expect_navigation():
             page.get_by_role("link", name="Add a goal in my own words").click()
-        check_accessibility(page, "new goal")
+        assert_accessible(page, "plans new goal")
         page.go_back()
         with page.expect_navigation():
             page.get_by_role("link", name="Evening breathing practice").click()
-        check_accessibility(page, "task before the answer")
+        assert_accessible(page, "plans task before the answer")
         page.get_by_label("I agree").check()
         page.get_by_role("group", name="How sure are you").get_by_label("8", exact=True).check()
         page.get_by_label("In your own words").fill("After the kids are in bed.")
@@ -92,11 +81,11 @@ def test_patient_agrees_to_a_task_in_the_portal_and_the_clinician_sees_it(
         assert navigation.value is not None and navigation.value.status == 200
         assert page.get_by_text("Thank you. Your answer is saved.").is_visible()
         assert page.get_by_text("You said: I agree. How sure you are: 8 out of 10.").is_visible()
-        check_accessibility(page, "task after the answer")
+        assert_accessible(page, "plans task after the answer")
         with page.expect_navigation():
             page.get_by_role("button", name="Done today", exact=True).click()
         assert page.get_by_text("Well done! Saved as done today.").is_visible()
-        check_accessibility(page, "task after logging")
+        assert_accessible(page, "plans task after logging")
         screenshot(page, "plan-portal-task")
         assert patient.console_errors == [] and patient.failed_subresources == []
 

@@ -397,7 +397,8 @@ def test_the_patient_changes_and_reconfirms_what_a_supporter_sees(cast: Cast) ->
 
 
 def without_csrf(content: bytes) -> bytes:
-    """The page without its (per-response masked) CSRF token."""
+    """The page without its (per-response masked) CSRF token: a signed-in page carries one
+    in its sign-out form."""
     return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", content)
 
 
@@ -483,7 +484,7 @@ def test_unknown_expired_used_and_replaced_links_all_look_the_same(cast: Cast) -
     }
     pages = {name: Client().get(reverse("consent:join", args=[t])) for name, t in tokens.items()}
     assert {name: p.status_code for name, p in pages.items()} == dict.fromkeys(tokens, 404)
-    assert len({p.content for p in pages.values()}) == 1  # no hint which it was
+    assert len({p.content for p in pages.values()}) == 1  # no hint which it was: byte-identical
 
 
 @pytest.mark.django_db

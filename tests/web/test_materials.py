@@ -785,7 +785,7 @@ def test_the_clinician_sees_the_read_receipt_on_the_patient_page(cast: Cast) -> 
     html = client_for(cast, "sup_a").get(url).content.decode()
     row = html[html.index(f'data-assignment="{assignment.pk}"') :]
     row = row[: row.index("</tr>")]
-    assert "First opened 2 Mar 2026 09:30 · opened 2 times · last 2 Mar 2026 09:35" in row
+    assert "First opened 2 Mar 2026, 09:30 · opened 2 times · last 2 Mar 2026, 09:35" in row
     assert "revision 1 (en) × 2" in row and "the current text has been read" in row
     assert "Withdraw" not in row  # supervisors read only
     assert "Withdraw" in client_for(cast, "clin_a").get(url).content.decode()

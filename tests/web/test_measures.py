@@ -417,7 +417,7 @@ def test_signed_link_is_single_use_and_bound_to_one_administration(cast: Cast) -
     used = browser.get(url)
     unknown = browser.get(reverse("measures:signed", args=["m_" + "x" * 43]))
     assert used.status_code == unknown.status_code == 404
-    assert used.content == unknown.content
+    assert used.content == unknown.content  # byte-identical: no hint which it was
     assert browser.post(url, {**PHQ9_MODERATE, "action": "submit"}).status_code == 404
     assert Administration.objects.get(pk=other.pk).status == "due"
 

@@ -120,9 +120,10 @@ def test_demo_plans_are_realistic_complete_shown_and_deterministic() -> None:
     assert 'class="chart adherence-alliance"' in html and "WAI-SR" in html
     portal = Client()
     portal.force_login(patient1.account)
-    assert (
-        "Your care team asks: do you agree?" in portal.get(reverse("plans:portal")).content.decode()
-    )
+    # patient1's record says Spanish, so the portal is in Spanish.
+    assert patient1.preferred_language == "es"
+    plan_page = portal.get(reverse("plans:portal")).content.decode()
+    assert "Su equipo de atención le pregunta: ¿está de acuerdo?" in plan_page
 
     first = plan_snapshot()
     assert len(first) > 3000

@@ -8,12 +8,13 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 
 class ConcordAdminSite(admin.AdminSite):
-    site_header = "Concord administration"
-    site_title = "Concord administration"
-    index_title = "Organisation, people and teams"
+    site_header = _("Concord administration")
+    site_title = _("Concord administration")
+    index_title = _("Organisation, people and teams")
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

@@ -7,14 +7,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import escape
 
-STATUS_STYLE = {
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
+
+STATUS_STYLE: dict[str, tuple[str, str, Promise]] = {
     # status: (css class, shape, legend label)
-    "attended": ("st-attended", "circle", "Attended"),
-    "no_show": ("st-no-show", "cross", "No-show"),
-    "cancelled_by_patient": ("st-cancel-patient", "square", "Cancelled by patient"),
-    "cancelled_by_clinic": ("st-cancel-clinic", "square-open", "Cancelled by clinic"),
-    "scheduled": ("st-scheduled", "circle-open", "Scheduled"),
+    "attended": ("st-attended", "circle", gettext_lazy("Attended")),
+    "no_show": ("st-no-show", "cross", gettext_lazy("No-show")),
+    "cancelled_by_patient": ("st-cancel-patient", "square", gettext_lazy("Cancelled by patient")),
+    "cancelled_by_clinic": ("st-cancel-clinic", "square-open", gettext_lazy("Cancelled by clinic")),
+    "scheduled": ("st-scheduled", "circle-open", gettext_lazy("Scheduled")),
 }
+
+
+def month_tick(moment: datetime) -> str:
+    """A month under a chart's axis, in the page's language ("Mar 26", "mar 26")."""
+    return str(date_format(moment, pgettext("a month under a chart (a date format)", "M y")))
 
 
 @dataclass(frozen=True)
@@ -33,12 +43,13 @@ def session_timeline_svg(
     marker has a ``<title>`` for screen readers and hover.
     """
     height, left, right, axis_y = 120, 24, 24, 60
-    title = "Session timeline"
+    title = escape(_("Session timeline"))
     if not points:
+        none, empty = escape(_("no sessions")), escape(_("No sessions yet."))
         return (
             f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} 40" '
-            f'class="chart" aria-label="{title}: no sessions"><title>{title}</title>'
-            f'<text x="{left}" y="24">No sessions yet.</text></svg>'
+            f'class="chart" aria-label="{title}: {none}"><title>{title}</title>'
+            f'<text x="{left}" y="24">{empty}</text></svg>'
         )
     start = min(p.when for p in points)
     end = max(max(p.when for p in points), now)
@@ -51,8 +62,20 @@ def session_timeline_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
         f'class="chart timeline" aria-labelledby="tl-title tl-desc">',
         f'<title id="tl-title">{title}</title>',
-        f'<desc id="tl-desc">{len(points)} sessions from {start:%d %b %Y} '
-        f"to {end:%d %b %Y}.</desc>",
+        '<desc id="tl-desc">'
+        + escape(
+            ngettext(
+                "%(n)s session from %(start)s to %(end)s.",
+                "%(n)s sessions from %(start)s to %(end)s.",
+                len(points),
+            )
+            % {
+                "n": len(points),
+                "start": date_format(start, "SHORT_DATE_FORMAT"),
+                "end": date_format(end, "SHORT_DATE_FORMAT"),
+            }
+        )
+        + "</desc>",
         f'<line x1="{left}" y1="{axis_y}" x2="{width - right}" y2="{axis_y}" class="axis"/>',
     ]
     # Month ticks.
@@ -70,18 +93,20 @@ def session_timeline_svg(
                 f'y2="{axis_y + 4}" class="tick"/>'
             )
             parts.append(
-                f'<text x="{x:.1f}" y="{axis_y + 20}" class="tick-label">{tick:%b %y}</text>'
+                f'<text x="{x:.1f}" y="{axis_y + 20}" class="tick-label">{month_tick(tick)}</text>'
             )
         month += 1
         if month == 13:
             year, month = year + 1, 1
     now_x = x_of(now)
     parts.append(f'<line x1="{now_x:.1f}" y1="20" x2="{now_x:.1f}" y2="{axis_y + 8}" class="now"/>')
-    parts.append(f'<text x="{now_x:.1f}" y="16" class="now-label">today</text>')
+    today = escape(_("today"))
+    parts.append(f'<text x="{now_x:.1f}" y="16" class="now-label">{today}</text>')
     for point in points:
-        css, shape, legend = STATUS_STYLE.get(point.status, ("st-other", "circle", point.status))
+        css, shape, label = STATUS_STYLE.get(point.status, ("st-other", "circle", point.status))
         x, y = x_of(point.when), axis_y
-        tip = escape(f"{point.when:%d %b %Y %H:%M}: {legend}. {point.label}".strip())
+        when = date_format(point.when, "SHORT_DATETIME_FORMAT")
+        tip = escape(f"{when}: {label}. {point.label}".strip())
         parts.append(
             f'<g class="marker {css}" data-status="{escape(point.status)}"><title>{tip}</title>'
         )
@@ -94,7 +119,8 @@ def session_timeline_svg(
         parts.append("</g>")
     legend_x = left
     for status in STATUS_STYLE:
-        css, _shape, legend = STATUS_STYLE[status]
+        css, _shape, lazy_legend = STATUS_STYLE[status]
+        legend = escape(str(lazy_legend))
         parts.append(
             f'<g class="legend {css}"><circle cx="{legend_x + 5}" cy="{height - 12}" r="5"/>'
             f'<text x="{legend_x + 14}" y="{height - 8}">{legend}</text></g>'

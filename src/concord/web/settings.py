@@ -203,6 +203,7 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]  # the translation catalogues (docs/translations.md)
+FORMAT_MODULE_PATH = ["concord.web.formats"]  # dates per language (web/formats/__init__.py)
 TIME_ZONE = env_str("CONCORD_TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True

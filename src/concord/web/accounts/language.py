@@ -1,8 +1,9 @@
 """The language a page is shown in.
 
 Order: the language the person chose with the language links (Django's language cookie,
-set by ``/language/<code>/``) → for a patient, the preferred language in their record → the
-browser's ``Accept-Language`` → English. Only languages in ``settings.LANGUAGES`` are used;
+set by ``/language/<code>/``) → for a patient, the preferred language in their record (also on
+the signed questionnaire link, which is opened without signing in) → the browser's
+``Accept-Language`` → English. Only languages in ``settings.LANGUAGES`` are used;
 a patient whose preferred language has no translation sees the browser's choice or English
 (their preferred language still decides crisis text, interpreters and material versions).
 """
@@ -18,27 +19,39 @@ from django.utils import translation
 SUPPORTED = frozenset(code for code, _name in settings.LANGUAGES)
 
 
-def patient_language(request: HttpRequest) -> str | None:
-    """The signed-in patient's preferred language when Concord is translated into it."""
+def translated_language(code: str | None) -> str | None:
+    """``code`` (a preferred language such as ``es-MX`` or ``es_MX``) as a language Concord
+    is translated into (``es``), or ``None`` when there is no translation for it."""
+    if not code:
+        return None
+    code = code.lower().replace("_", "-")
+    if code in SUPPORTED:
+        return code
+    base = code.split("-")[0]
+    return base if base in SUPPORTED else None
+
+
+def signed_in_patients_language(request: HttpRequest) -> str | None:
+    """The preferred language in the signed-in patient's record (None for anyone else)."""
     user = request.user
     if not user.is_authenticated or getattr(user, "role", None) != "patient":
         return None
     from concord.web.clinic.models import Patient
 
-    code = Patient.objects.filter(account=user).values_list("preferred_language", flat=True).first()
-    return translated_language(code or "")
+    return Patient.objects.filter(account=user).values_list("preferred_language", flat=True).first()
 
 
-def translated_language(code: str) -> str | None:
-    """The language of ``settings.LANGUAGES`` that Concord shows for ``code`` (``es-MX`` →
-    ``es``), or None when the interface is not translated into it."""
-    code = code.lower().replace("_", "-")
-    if not code:
-        return None
-    if code in SUPPORTED:
-        return code
-    base = code.split("-")[0]
-    return base if base in SUPPORTED else None
+def use_language_of_patient(request: HttpRequest, preferred_language: str | None) -> None:
+    """Show this request in the patient's language (their own pages, and pages about one
+    patient opened without their account, such as a signed questionnaire link): the
+    language links' choice still wins, and an untranslated preferred language leaves the
+    browser's choice in place."""
+    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        return
+    code = translated_language(preferred_language)
+    if code:
+        translation.activate(code)
+        request.LANGUAGE_CODE = code
 
 
 class PatientLanguageMiddleware:
@@ -53,10 +66,7 @@ class PatientLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
-            code = patient_language(request)
-            if code:
-                translation.activate(code)
-                request.LANGUAGE_CODE = code
+            use_language_of_patient(request, signed_in_patients_language(request))
         return self.get_response(request)
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -70,7 +71,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             return redirect(_next_url(request))
         form.add_error(
-            "otp_token", "That code is not right. Check the time on your phone and try again."
+            "otp_token", _("That code is not right. Check the time on your phone and try again.")
         )
     context = {
         "form": form,

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from concord.web.accounts.models import Role, User
 from concord.web.alerts.models import (
@@ -100,10 +101,10 @@ def _writable(actor: Actor, alert_id: object) -> Alert:
     _staff(actor)
     alert = access.get_or_not_found(alerts_for(actor.user), alert_id)
     if not access.can_write_clinical(actor.user):
-        raise clinic_services.NotAllowed("Only clinicians of the care team act on alerts.")
+        raise clinic_services.NotAllowed(_("Only clinicians of the care team act on alerts."))
     if alert.status == AlertStatus.RESOLVED:
         raise clinic_services.FormInvalid(
-            {"__all__": ["This alert has been resolved; nothing to do."]}
+            {"__all__": [_("This alert has been resolved; nothing to do.")]}
         )
     return alert
 
@@ -113,7 +114,7 @@ def _strategies(values: Iterable[str]) -> list[str]:
     unknown = [v for v in chosen if v not in STRATEGY_CODES]
     if unknown:
         raise clinic_services.FormInvalid(
-            {"strategies": [f"Unknown strategy: {', '.join(unknown)}."]}
+            {"strategies": [_("Unknown strategy: %(codes)s.") % {"codes": ", ".join(unknown)}]}
         )
     return [code for code, _label in Strategy.choices if code in chosen]  # the fixed order
 
@@ -121,7 +122,7 @@ def _strategies(values: Iterable[str]) -> list[str]:
 def _note(text: str | None, *, required: str = "") -> str:
     note = (text or "").strip()
     if len(note) > 2000:
-        raise clinic_services.FormInvalid({"note": ["Keep it under 2000 characters."]})
+        raise clinic_services.FormInvalid({"note": [_("Keep it under 2000 characters.")]})
     if required and not note:
         raise clinic_services.FormInvalid({"note": [required]})
     return note
@@ -136,7 +137,7 @@ def acknowledge(
     text = _note(note)
     if not chosen and not text:
         raise clinic_services.FormInvalid(
-            {"__all__": ["Tick what was done or say it in your own words."]}
+            {"__all__": [_("Tick what was done or say it in your own words.")]}
         )
     now = timezone.now()
     with transaction.atomic():
@@ -165,17 +166,17 @@ def acknowledge(
 def snooze(actor: Actor, alert_id: object, data: Mapping[str, Any]) -> AlertAction:
     """Put an alert aside until a date, with a reason; the worker opens it again then."""
     alert = _writable(actor, alert_id)
-    reason = _note(data.get("reason"), required="Say why the alert can wait.")
+    reason = _note(data.get("reason"), required=_("Say why the alert can wait."))
     today = timezone.localdate()
     try:
         until = date.fromisoformat(str(data.get("until", "")).strip())
     except ValueError:
-        raise clinic_services.FormInvalid({"until": ["Enter a date (YYYY-MM-DD)."]}) from None
+        raise clinic_services.FormInvalid({"until": [_("Enter a date (YYYY-MM-DD).")]}) from None
     if until <= today:
-        raise clinic_services.FormInvalid({"until": ["Choose a date after today."]})
+        raise clinic_services.FormInvalid({"until": [_("Choose a date after today.")]})
     if until > today + timedelta(days=MAX_SNOOZE_DAYS):
         raise clinic_services.FormInvalid(
-            {"until": [f"Snooze for at most {MAX_SNOOZE_DAYS} days."]}
+            {"until": [_("Snooze for at most %(n)s days.") % {"n": MAX_SNOOZE_DAYS}]}
         )
     now = timezone.now()
     with transaction.atomic():

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from concord.web.access_rules import roles
@@ -17,10 +18,10 @@ from concord.web.audit.models import Action, AuditEvent, Channel
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.CharField(required=False, max_length=150, label="User name")
-    patient = forms.IntegerField(required=False, min_value=1, label="Patient number")
-    action = forms.ChoiceField(required=False, choices=[("", "any"), *Action.choices])
-    channel = forms.ChoiceField(required=False, choices=[("", "any"), *Channel.choices])
+    actor = forms.CharField(required=False, max_length=150, label=_("User name"))
+    patient = forms.IntegerField(required=False, min_value=1, label=_("Patient number"))
+    action = forms.ChoiceField(required=False, choices=[("", _("any")), *Action.choices])
+    channel = forms.ChoiceField(required=False, choices=[("", _("any")), *Channel.choices])
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

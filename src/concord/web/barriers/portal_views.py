@@ -110,5 +110,5 @@ def my_referral_update(request: HttpRequest, referral_id: int) -> HttpResponse:
                 messages.error(request, message)
     else:
         if changed:
-            messages.success(request, _("Thank you. Your care team will see this."))
+            messages.success(request, _("Thank you. Your care team will see your answer."))
     return redirect("barriers:my_referrals")

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from concord.web.audit.models import Action
 from concord.web.audit.service import Actor, audit
@@ -85,7 +86,7 @@ def _writable(actor: Actor, resource_id: object) -> CommunityResource:
     resource = access.get_or_not_found(visible_resources(actor), resource_id)
     require_writer(actor.user, "the community directory")
     if not scope.writable_clinics(actor.user).filter(pk=resource.clinic_id).exists():
-        raise NotAllowed("Only clinicians of the clinic maintain its directory.")
+        raise NotAllowed(_("Only clinicians of the clinic maintain its directory."))
     return resource
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from concord.web.audit.models import Action
@@ -178,7 +179,9 @@ def report_barrier(
                         )
                         % {
                             "kind": existing.get_kind_display(),
-                            "day": f"{timezone.localtime(existing.reported_at):%Y-%m-%d}",
+                            "day": date_format(
+                                timezone.localtime(existing.reported_at), "DATE_FORMAT"
+                            ),
                         }
                     ]
                 }

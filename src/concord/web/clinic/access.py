@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
 
 from concord.web.accounts.models import Role, User
 from concord.web.clinic.models import CareEpisode, CareSession, CareTeam, Patient
@@ -75,7 +76,7 @@ class NotAllowed(PermissionError):
 def require_writer(user: User, what: str = "this") -> None:
     """Supervisors may read clinical records; only clinicians of the care team write them."""
     if not can_write_clinical(user):
-        raise NotAllowed(f"Only clinicians of the care team record {what}.")
+        raise NotAllowed(_("Only clinicians of the care team record %(what)s.") % {"what": what})
 
 
 def can_write_clinical(user: User) -> bool:

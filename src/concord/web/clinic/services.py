@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from concord.analytics.engagement import attendance_rate
 from concord.web.accounts.models import Role, User
@@ -296,7 +297,7 @@ def update_session(actor: Actor, session_id: object, data: Mapping[str, Any]) ->
         access.sessions_for(actor.user).select_related("episode"), session_id
     )
     if actor.user.role == Role.OBSERVER:
-        raise NotAllowed("Observers rate sessions; they do not record them.")
+        raise NotAllowed(_("Observers rate sessions; they do not record them."))
     require_writer(actor.user)
     fields = list(SessionForm.Meta.fields)
     snapshot = {field: getattr(session, field) for field in fields}

@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from concord.web.access_rules import roles, signed_in
@@ -75,12 +76,12 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "supervisees": team_members,
             "clinician_id": clinician_id,
             "columns": [
-                ("name", "Patient"),
-                ("priority", "Alerts"),
-                ("status", "Episode"),
-                ("last", "Last session"),
-                ("next", "Next session"),
-                ("attendance", "Attendance"),
+                ("name", _("Patient")),
+                ("priority", _("Alerts")),
+                ("status", _("Episode")),
+                ("last", _("Last session")),
+                ("next", _("Next session")),
+                ("attendance", _("Attendance")),
             ],
         },
     )

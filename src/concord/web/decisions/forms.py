@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from concord.web.accounts.models import User
 from concord.web.decisions.drafts import DecisionDraft, draft_of
@@ -31,38 +31,38 @@ def _option_number_choices(empty_label: str) -> list[tuple[str, str]]:
 
 class DecisionForm(forms.Form):
     question = forms.CharField(
-        label=_lazy("The question, in plain words"),
+        label=gettext_lazy("The question, in plain words"),
         max_length=300,
-        help_text=_lazy("For example: “Should I start an antidepressant now, or wait?”"),
+        help_text=gettext_lazy("For example: “Should I start an antidepressant now, or wait?”"),
     )
     context = forms.CharField(
-        label=_lazy("Why a decision is needed now"),
+        label=gettext_lazy("Why a decision is needed now"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     what_matters = forms.CharField(
-        label=_lazy("What matters most to the patient, in their words"),
+        label=gettext_lazy("What matters most to the patient, in their words"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    preferred_option = forms.ChoiceField(label=_lazy("The patient prefers"), required=False)
+    preferred_option = forms.ChoiceField(label=gettext_lazy("The patient prefers"), required=False)
     preference_words = forms.CharField(
-        label=_lazy("The patient's preference, in their words"),
+        label=gettext_lazy("The patient's preference, in their words"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     status = forms.ChoiceField(
-        label=_lazy("Decision"), choices=DecisionStatus.choices, widget=forms.RadioSelect
+        label=gettext_lazy("Decision"), choices=DecisionStatus.choices, widget=forms.RadioSelect
     )
-    chosen_option = forms.ChoiceField(label=_lazy("Option chosen"), required=False)
+    chosen_option = forms.ChoiceField(label=gettext_lazy("Option chosen"), required=False)
     revisit_on = forms.DateField(
-        label=_lazy("Revisit on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Revisit on"), widget=forms.DateInput(attrs={"type": "date"})
     )
     change_note = forms.CharField(
-        label=_lazy("What changed and why (optional)"), required=False, max_length=500
+        label=gettext_lazy("What changed and why (optional)"), required=False, max_length=500
     )
     based_on = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -75,27 +75,27 @@ class DecisionForm(forms.Form):
 
 
 class OptionForm(forms.Form):
-    label = forms.CharField(label=_lazy("Option"), required=False, max_length=200)
+    label = forms.CharField(label=gettext_lazy("Option"), required=False, max_length=200)
     benefits = forms.CharField(
-        label=_lazy("Benefits, as the patient was told them"),
+        label=gettext_lazy("Benefits, as the patient was told them"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     risks = forms.CharField(
-        label=_lazy("Risks and side effects"),
+        label=gettext_lazy("Risks and side effects"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     burdens = forms.CharField(
-        label=_lazy("Burdens (time, effort, cost, practical)"),
+        label=gettext_lazy("Burdens (time, effort, cost, practical)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     source = forms.CharField(
-        label=_lazy("Source or patient decision aid used (optional)"),
+        label=gettext_lazy("Source or patient decision aid used (optional)"),
         required=False,
         max_length=300,
     )
@@ -105,9 +105,9 @@ class OptionForm(forms.Form):
 
 
 class ParticipantForm(forms.Form):
-    name = forms.CharField(label=_lazy("Name"), required=False, max_length=200)
-    role = forms.ChoiceField(label=_lazy("Role"), required=False)
-    user = forms.ChoiceField(label=_lazy("Concord account"), required=False)
+    name = forms.CharField(label=gettext_lazy("Name"), required=False, max_length=200)
+    role = forms.ChoiceField(label=gettext_lazy("Role"), required=False)
+    user = forms.ChoiceField(label=gettext_lazy("Concord account"), required=False)
 
     def __init__(self, *args: Any, users: Sequence[User] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -131,16 +131,16 @@ class PatientViewForm(forms.Form):
     """What the patient may change from the portal: what matters to them and their preference."""
 
     what_matters = forms.CharField(
-        label=_lazy("What matters most to you"),
+        label=gettext_lazy("What matters most to you"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     preferred_option = forms.ChoiceField(
-        label=_lazy("Which option do you prefer?"), required=False, widget=forms.RadioSelect
+        label=gettext_lazy("Which option do you prefer?"), required=False, widget=forms.RadioSelect
     )
     preference_words = forms.CharField(
-        label=_lazy("Anything you want to say about your choice"),
+        label=gettext_lazy("Anything you want to say about your choice"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),

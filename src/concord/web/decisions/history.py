@@ -11,26 +11,26 @@ from dataclasses import dataclass
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from concord.web.decisions.drafts import DecisionDraft, OptionDraft, draft_of
 from concord.web.decisions.models import DecisionStatus, DecisionVersion, ParticipantRole
 
 LABELS: dict[str, str | Promise] = {
-    "question": _lazy("Question"),
-    "context": _lazy("Why a decision is needed"),
-    "option_added": _lazy("Option added"),
-    "option_removed": _lazy("Option removed"),
-    "option_benefits": _lazy("Benefits"),
-    "option_risks": _lazy("Risks and side effects"),
-    "option_burdens": _lazy("Burdens"),
-    "option_source": _lazy("Source or decision aid"),
-    "what_matters": _lazy("What matters most to the patient"),
-    "preferred_option": _lazy("Preference"),
-    "preference_words": _lazy("Preference in the patient's words"),
-    "decision": _lazy("Decision"),
-    "participants": _lazy("Who took part"),
-    "revisit_on": _lazy("Revisit date"),
+    "question": gettext_lazy("Question"),
+    "context": gettext_lazy("Why a decision is needed"),
+    "option_added": gettext_lazy("Option added"),
+    "option_removed": gettext_lazy("Option removed"),
+    "option_benefits": gettext_lazy("Benefits"),
+    "option_risks": gettext_lazy("Risks and side effects"),
+    "option_burdens": gettext_lazy("Burdens"),
+    "option_source": gettext_lazy("Source or decision aid"),
+    "what_matters": gettext_lazy("What matters most to the patient"),
+    "preferred_option": gettext_lazy("Preference"),
+    "preference_words": gettext_lazy("Preference in the patient's words"),
+    "decision": gettext_lazy("Decision"),
+    "participants": gettext_lazy("Who took part"),
+    "revisit_on": gettext_lazy("Revisit date"),
 }
 OPTION_PARTS = ("benefits", "risks", "burdens", "source")
 

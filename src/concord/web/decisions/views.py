@@ -10,11 +10,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from concord.web.access_rules import roles
+from concord.web.accounts.language import translated_language
 from concord.web.accounts.models import Role
 from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotAllowed, NotFound
@@ -193,7 +194,12 @@ def _pdf(request: HttpRequest, record: services.DecisionRecord) -> HttpResponse:
 @roles(Role.CLINICIAN, Role.SUPERVISOR)
 @require_GET
 def decision_pdf(request: HttpRequest, decision_id: int) -> HttpResponse:
-    return _pdf(request, _staff_record(request, decision_id, "pdf"))
+    """The record printed for the patient: in the patient's language when Concord is
+    translated into it, whatever language the clinician reads the pages in."""
+    record = _staff_record(request, decision_id, "pdf")
+    language = translated_language(record.decision.episode.patient.preferred_language)
+    with translation.override(language or translation.get_language()):
+        return _pdf(request, record)
 
 
 # ------------------------------------------------------------------ the portal

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from concord.web.materials.languages import MATERIAL_LANGUAGES
 from concord.web.materials.models import Topic
@@ -34,23 +34,23 @@ def _terms_field(label: Any, help_text: Any) -> forms.CharField:
 class LinksForm(forms.Form):
     """What a material is about, so it can be suggested for a patient's medicines and care."""
 
-    topic = forms.ChoiceField(label=_lazy("Topic"), choices=Topic.choices)
+    topic = forms.ChoiceField(label=gettext_lazy("Topic"), choices=Topic.choices)
     medication_names = _terms_field(
-        _lazy("Medicines (names)"),
-        _lazy(
+        gettext_lazy("Medicines (names)"),
+        gettext_lazy(
             "Separate with commas, e.g. Sertraline, Citalopram. Matched to the patient's medicines."
         ),
     )
     atc_codes = _terms_field(
-        _lazy("ATC codes"),
-        _lazy(
+        gettext_lazy("ATC codes"),
+        gettext_lazy(
             "Separate with commas. A short code covers a group: N06AB matches every SSRI "
             "(N06AB06 sertraline, N06AB10 escitalopram …)."
         ),
     )
     conditions = _terms_field(
-        _lazy("Conditions"),
-        _lazy("Words found in the reason for care, e.g. depression, back pain."),
+        gettext_lazy("Conditions"),
+        gettext_lazy("Words found in the reason for care, e.g. depression, back pain."),
     )
 
     def _clean_terms(self, field: str, max_length: int = 100) -> list[str]:
@@ -86,16 +86,16 @@ class TextForm(forms.Form):
     """The text of one language version (a new revision each time it is saved)."""
 
     title = forms.CharField(
-        label=_lazy("Title"),
+        label=gettext_lazy("Title"),
         max_length=200,
-        error_messages={"required": _lazy("Give the material a title.")},
+        error_messages={"required": gettext_lazy("Give the material a title.")},
     )
     body = forms.CharField(
-        label=_lazy("Text"),
+        label=gettext_lazy("Text"),
         max_length=MAX_BODY,
-        error_messages={"required": _lazy("Write the text.")},
+        error_messages={"required": gettext_lazy("Write the text.")},
         widget=forms.Textarea(attrs={"rows": 18}),
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "Markdown: # Heading, *emphasis*, **strong**, - list items, 1. numbered items, "
             "[link text](https://…), tables. No HTML and no pictures. The title is shown "
             "above the text: do not repeat it as a heading."
@@ -111,14 +111,16 @@ class TextForm(forms.Form):
 
 def language_field() -> forms.ChoiceField:
     return forms.ChoiceField(
-        label=_lazy("Language"),
+        label=gettext_lazy("Language"),
         choices=[("", "—"), *sorted(MATERIAL_LANGUAGES.items(), key=lambda kv: kv[1])],
-        error_messages={"invalid_choice": _lazy("“%(value)s” is not a language of this clinic.")},
+        error_messages={
+            "invalid_choice": gettext_lazy("“%(value)s” is not a language of this clinic.")
+        },
     )
 
 
 class NewMaterialForm(LinksForm, TextForm):
-    clinic = forms.ChoiceField(label=_lazy("Clinic"))
+    clinic = forms.ChoiceField(label=gettext_lazy("Clinic"))
     language = language_field()
 
     field_order = [
@@ -141,7 +143,7 @@ class NewMaterialForm(LinksForm, TextForm):
 
 class RevisionForm(TextForm):
     change_note = forms.CharField(
-        label=_lazy("What changed (optional)"), required=False, max_length=300
+        label=gettext_lazy("What changed (optional)"), required=False, max_length=300
     )
     based_on = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -167,16 +169,16 @@ class NewLanguageForm(TextForm):
 
 class AssignForm(forms.Form):
     material = forms.MultipleChoiceField(
-        label=_lazy("Material"),
+        label=gettext_lazy("Material"),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _lazy("Choose at least one material.")},
+        error_messages={"required": gettext_lazy("Choose at least one material.")},
     )
-    episode = forms.ChoiceField(label=_lazy("Care episode"))
+    episode = forms.ChoiceField(label=gettext_lazy("Care episode"))
     note = forms.CharField(
-        label=_lazy("A note for the patient (optional)"),
+        label=gettext_lazy("A note for the patient (optional)"),
         required=False,
         max_length=500,
-        help_text=_lazy("For example: “Please read this before our next session.”"),
+        help_text=gettext_lazy("For example: “Please read this before our next session.”"),
     )
 
     def __init__(

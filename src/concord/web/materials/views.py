@@ -12,11 +12,12 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from concord.web.access_rules import roles
+from concord.web.accounts.language import translated_language
 from concord.web.accounts.models import Role
 from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotAllowed, NotFound
@@ -269,16 +270,19 @@ def revision_page(request: HttpRequest, revision_id: int) -> HttpResponse:
 @roles(*STAFF)
 @require_GET
 def revision_pdf(request: HttpRequest, revision_id: int) -> HttpResponse:
+    """A handout: its printed note is in the material's language when Concord is translated
+    into it (else in the language of the page)."""
     _view, revision = _staff_revision(request, revision_id)
     language = revision.version.language
-    return pdf_response(
-        "materials/pdf.html",
-        {
-            "revision": revision,
-            "language": language,
-            "dir": direction(language),
-            "printed_at": timezone.localtime(),
-        },
-        request,
-        f"{revision.title}-{language}-r{revision.number}",
-    )
+    with translation.override(translated_language(language) or translation.get_language()):
+        return pdf_response(
+            "materials/pdf.html",
+            {
+                "revision": revision,
+                "language": language,
+                "dir": direction(language),
+                "printed_at": timezone.localtime(),
+            },
+            request,
+            f"{revision.title}-{language}-r{revision.number}",
+        )

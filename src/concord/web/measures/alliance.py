@@ -22,6 +22,7 @@ from datetime import datetime
 from itertools import combinations
 
 import numpy as np
+from django.utils.translation import gettext as _
 
 from concord.analytics.instruments import get_instrument
 from concord.analytics.psychometrics import (
@@ -260,10 +261,10 @@ def session_comparison_for_observer(
     )
     scales = [*SUBSCALES, "total"]
     rows: list[tuple[str, list[float | None]]] = [
-        ("Your rating (1-7)", [_scale_value(administration, s) for s in scales])
+        (_("Your rating (1-7)"), [_scale_value(administration, s) for s in scales])
     ]
     for other in others:
-        label = "Patient (1-5)" if other.instrument_code == "waisr" else "Clinician (1-5)"
+        label = _("Patient (1-5)") if other.instrument_code == "waisr" else _("Clinician (1-5)")
         rows.append((label, [_scale_value(other, s) for s in scales]))
     audit(
         actor,

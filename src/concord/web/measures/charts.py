@@ -10,13 +10,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import escape
 
-PERSPECTIVE_STYLE = {
+from django.utils.formats import date_format, number_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+PERSPECTIVE_STYLE: dict[str, tuple[str, str, str, Promise]] = {
     # perspective: (colour, dash pattern, shape, legend)
-    "patient": ("#1f5fa8", "", "circle", "Patient (WAI-SR)"),
-    "clinician": ("#9a5b00", "6 3", "square", "Clinician (WAI-SRT)"),
-    "observer": ("#1e7a46", "2 3", "triangle", "Observer (WAI-O-S)"),
+    "patient": ("#1f5fa8", "", "circle", gettext_lazy("Patient (WAI-SR)")),
+    "clinician": ("#9a5b00", "6 3", "square", gettext_lazy("Clinician (WAI-SRT)")),
+    "observer": ("#1e7a46", "2 3", "triangle", gettext_lazy("Observer (WAI-O-S)")),
 }
-SCALE_TITLES = {"goal": "Goal", "task": "Task", "bond": "Bond"}
+SCALE_TITLES: dict[str, Promise] = {
+    "goal": gettext_lazy("Goal"),
+    "task": gettext_lazy("Task"),
+    "bond": gettext_lazy("Bond"),
+}
 FLAG_COLOUR = "#b3261e"
 
 
@@ -34,6 +43,10 @@ class AlliancePoint:
 class OutcomePoint:
     when: datetime
     value: float
+
+
+def _day(moment: datetime) -> str:
+    return str(date_format(moment, "SHORT_DATE_FORMAT"))
 
 
 def _marker(shape: str, x: float, y: float, colour: str) -> str:
@@ -60,12 +73,13 @@ def alliance_chart_svg(
     the titles give the scores on their own scales. Sessions where patient and clinician
     disagree beyond the reliable difference carry a red band and a "!" in that panel.
     """
-    title = "Alliance from three perspectives"
+    title = escape(_("Alliance from three perspectives"))
     if not points:
+        none, empty = escape(_("no ratings yet")), escape(_("No alliance ratings yet."))
         return (
             f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} 40" '
-            f'class="chart alliance" aria-label="{title}: no ratings yet"><title>{title}</title>'
-            '<text x="24" y="24">No alliance ratings yet.</text></svg>'
+            f'class="chart alliance" aria-label="{title}: {none}"><title>{title}</title>'
+            f'<text x="24" y="24">{empty}</text></svg>'
         )
     flagged_set = set(flagged)
     left, right, top, panel_h, gap = 56, 16, 28, 120, 34
@@ -81,14 +95,22 @@ def alliance_chart_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
         f'class="chart alliance" aria-labelledby="al-title al-desc">',
         f'<title id="al-title">{title}</title>',
-        f'<desc id="al-desc">Goal, Task and Bond ratings by patient, clinician and observer '
-        f"over {len(sessions)} rated sessions, as percent of each form's range. "
-        f"{len(flagged_set)} patient-clinician disagreements beyond the reliable difference "
-        "are marked.</desc>",
+        '<desc id="al-desc">'
+        + escape(
+            _(
+                "Goal, Task and Bond ratings by patient, clinician and observer over "
+                "%(sessions)s rated sessions, as percent of each form's range. "
+                "%(flagged)s patient-clinician disagreements beyond the reliable difference "
+                "are marked."
+            )
+            % {"sessions": len(sessions), "flagged": len(flagged_set)}
+        )
+        + "</desc>",
     ]
     # Legend.
     legend_x = left
-    for perspective, (colour, dash, shape, legend) in PERSPECTIVE_STYLE.items():
+    for perspective, (colour, dash, shape, lazy_legend) in PERSPECTIVE_STYLE.items():
+        legend = str(lazy_legend)
         parts.append(
             f'<g class="legend" data-perspective="{perspective}">'
             f'<line x1="{legend_x}" y1="12" x2="{legend_x + 24}" y2="12" stroke="{colour}" '
@@ -99,7 +121,9 @@ def alliance_chart_svg(
         legend_x += 40 + 7 * len(legend)
     parts.append(
         f'<g class="legend"><text x="{legend_x}" y="16" fill="{FLAG_COLOUR}">'
-        "! = reliable disagreement</text></g>"
+        + "! = "
+        + escape(_("reliable disagreement"))
+        + "</text></g>"
     )
     for panel, scale in enumerate(("goal", "task", "bond")):
         y0 = top + panel * (panel_h + gap) + 14
@@ -108,14 +132,16 @@ def alliance_chart_svg(
             return y0 + panel_h * (1 - percent / 100.0)
 
         parts.append(f'<g class="panel" data-scale="{scale}">')
-        parts.append(f'<text x="4" y="{y0 - 4}" font-weight="bold">{SCALE_TITLES[scale]}</text>')
+        scale_title = escape(str(SCALE_TITLES[scale]))
+        parts.append(f'<text x="4" y="{y0 - 4}" font-weight="bold">{scale_title}</text>')
         for index, _when in sessions:
             if (index, scale) in flagged_set:
                 x = x_of(index)
                 parts.append(
                     f'<g class="disagreement" data-session-index="{index}">'
-                    f"<title>{SCALE_TITLES[scale]}: patient and clinician disagree beyond the "
-                    "reliable difference</title>"
+                    f"<title>{scale_title}: "
+                    + escape(_("patient and clinician disagree beyond the reliable difference"))
+                    + "</title>"
                     f'<rect x="{x - 9:.1f}" y="{y0}" width="18" height="{panel_h}" '
                     f'fill="#fbe4e2"/><text x="{x:.1f}" y="{y0 + 12}" text-anchor="middle" '
                     f'fill="{FLAG_COLOUR}" font-weight="bold">!</text></g>'
@@ -127,7 +153,8 @@ def alliance_chart_svg(
                 f'stroke="#d5dbe2"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
                 f'fill="#5b6775">{percent}%</text>'
             )
-        for perspective, (colour, dash, shape, legend) in PERSPECTIVE_STYLE.items():
+        for perspective, (colour, dash, shape, lazy_legend) in PERSPECTIVE_STYLE.items():
+            legend = str(lazy_legend)
             mine = sorted(
                 (p for p in points if p.scale == scale and p.perspective == perspective),
                 key=lambda p: p.index,
@@ -145,8 +172,14 @@ def alliance_chart_svg(
             )
             for p in mine:
                 tip = escape(
-                    f"{p.when:%d %b %Y}: {legend}, {SCALE_TITLES[scale]} {p.value:.2f} "
-                    f"({p.percent:.0f}% of range)"
+                    _("%(day)s: %(who)s, %(scale)s %(value)s (%(percent)s%% of range)")
+                    % {
+                        "day": _day(p.when),
+                        "who": legend,
+                        "scale": SCALE_TITLES[scale],
+                        "value": number_format(round(p.value, 2), 2),
+                        "percent": f"{p.percent:.0f}",
+                    }
                 )
                 parts.append(
                     f'<g class="point"><title>{tip}</title>'
@@ -161,23 +194,29 @@ def alliance_chart_svg(
     for index, when in sessions[::step]:
         parts.append(
             f'<text x="{x_of(index):.1f}" y="{base}" text-anchor="middle" '
-            f'fill="#5b6775">{when:%d %b}</text>'
+            f'fill="#5b6775">{date_format(when, "MONTH_DAY_FORMAT")}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
 
 
-PHQ9_BANDS = ((5, "mild"), (10, "moderate"), (15, "mod. severe"), (20, "severe"))
+PHQ9_BANDS: tuple[tuple[int, Promise], ...] = (
+    (5, gettext_lazy("mild")),
+    (10, gettext_lazy("moderate")),
+    (15, gettext_lazy("mod. severe")),
+    (20, gettext_lazy("severe")),
+)
 
 
 def outcome_chart_svg(points: Sequence[OutcomePoint], *, width: int = 360) -> str:
     """PHQ-9 totals (0-27, lower is better) over time, with the severity band lines."""
-    title = "PHQ-9 total over time"
+    title = escape(_("PHQ-9 total over time"))
     if not points:
+        none, empty = escape(_("no scores yet")), escape(_("No PHQ-9 scores yet."))
         return (
             f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} 40" '
-            f'class="chart outcome" aria-label="{title}: no scores yet"><title>{title}</title>'
-            '<text x="8" y="24">No PHQ-9 scores yet.</text></svg>'
+            f'class="chart outcome" aria-label="{title}: {none}"><title>{title}</title>'
+            f'<text x="8" y="24">{empty}</text></svg>'
         )
     ordered = sorted(points, key=lambda p: p.when)
     left, right, top, plot_h = 40, 96, 16, 200
@@ -197,8 +236,21 @@ def outcome_chart_svg(points: Sequence[OutcomePoint], *, width: int = 360) -> st
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
         f'class="chart outcome" aria-labelledby="oc-title oc-desc">',
         f'<title id="oc-title">{title}</title>',
-        f'<desc id="oc-desc">{len(ordered)} PHQ-9 totals from {start:%d %b %Y} to '
-        f"{end:%d %b %Y}; latest {ordered[-1].value:g}.</desc>",
+        '<desc id="oc-desc">'
+        + escape(
+            ngettext(
+                "%(n)s PHQ-9 total from %(start)s to %(end)s; latest %(latest)s.",
+                "%(n)s PHQ-9 totals from %(start)s to %(end)s; latest %(latest)s.",
+                len(ordered),
+            )
+            % {
+                "n": len(ordered),
+                "start": _day(start),
+                "end": _day(end),
+                "latest": f"{ordered[-1].value:g}",
+            }
+        )
+        + "</desc>",
     ]
     for value in (0, 27):
         parts.append(
@@ -210,7 +262,7 @@ def outcome_chart_svg(points: Sequence[OutcomePoint], *, width: int = 360) -> st
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#d5dbe2" '
             f'stroke-dasharray="4 3"/><text x="{width - right + 4}" y="{y + 4:.1f}" '
-            f'fill="#5b6775">{value} {label}</text>'
+            f'fill="#5b6775">{value} {escape(str(label))}</text>'
         )
     path = " ".join(
         f"{'M' if i == 0 else 'L'}{x_of(p.when):.1f} {y_of(p.value):.1f}"
@@ -219,13 +271,13 @@ def outcome_chart_svg(points: Sequence[OutcomePoint], *, width: int = 360) -> st
     parts.append(f'<path d="{path}" fill="none" stroke="#5b3fa8" stroke-width="2"/>')
     for p in ordered:
         parts.append(
-            f'<g class="point"><title>{p.when:%d %b %Y}: PHQ-9 {p.value:g}</title>'
+            f'<g class="point"><title>{_day(p.when)}: PHQ-9 {p.value:g}</title>'
             f'<circle cx="{x_of(p.when):.1f}" cy="{y_of(p.value):.1f}" r="4" fill="#5b3fa8"/></g>'
         )
     parts.append(
-        f'<text x="{left}" y="{height - 8}" fill="#5b6775">{start:%d %b %Y}</text>'
+        f'<text x="{left}" y="{height - 8}" fill="#5b6775">{_day(start)}</text>'
         f'<text x="{width - right}" y="{height - 8}" text-anchor="end" fill="#5b6775">'
-        f"{end:%d %b %Y}</text>"
+        f"{_day(end)}</text>"
     )
     parts.append("</svg>")
     return "".join(parts)

@@ -8,31 +8,41 @@ install-text`` uses); public-domain ones show their shipped English text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from concord.analytics.instruments import DisplayForm, display_form, get_instrument
 
-SCALE_NAMES = {
-    "goal": "Goal",
-    "task": "Task",
-    "bond": "Bond",
-    "total": "Total",
+# Names by code, translated when a page is drawn (the core returns codes only).
+SCALE_NAMES: dict[str, Promise] = {
+    "goal": _("Goal"),
+    "task": _("Task"),
+    "bond": _("Bond"),
+    "total": _("Total"),
 }
-BAND_NAMES = {
-    "minimal": "minimal",
-    "mild": "mild",
-    "moderate": "moderate",
-    "moderately_severe": "moderately severe",
-    "severe": "severe",
+BAND_NAMES: dict[str, Promise] = {
+    "minimal": _("minimal"),
+    "mild": _("mild"),
+    "moderate": _("moderate"),
+    "moderately_severe": _("moderately severe"),
+    "severe": _("severe"),
 }
-RATER_NAMES = {
-    "patient": "Patient",
-    "clinician": "Clinician",
-    "observer": "Observer",
-    "supporter_proxy": "Supporter (proxy)",
+STATUS_NAMES: dict[str, Promise] = {
+    "not_scorable": _("not scorable (too many questions unanswered)"),
+    "prorated": _("prorated"),
+}
+RATER_NAMES: dict[str, Promise] = {
+    "patient": _("Patient"),
+    "clinician": _("Clinician"),
+    "observer": _("Observer"),
+    "supporter_proxy": _("Supporter (proxy)"),
 }
 
 
@@ -42,7 +52,9 @@ def text_dir() -> Path:
 
 
 def scale_name(code: str) -> str:
-    return SCALE_NAMES.get(code, code.replace("_", " ").capitalize())
+    if code in SCALE_NAMES:
+        return str(SCALE_NAMES[code])
+    return code.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
@@ -82,11 +94,11 @@ def form_view(
         display = display_form(code, "en", text_dir())
     notice = None
     if display.notice is not None:
-        notice = (
-            f"The wording of {display.name} is licensed by {display.notice.holder} and is not "
-            "installed on this site, so questions are shown by number and subscale. Use the "
-            "licensed paper or screen form for the wording."
-        )
+        notice = gettext(
+            "The wording of %(name)s is licensed by %(holder)s and is not installed on this "
+            "site, so questions are shown by number and subscale. Use the licensed paper or "
+            "screen form for the wording."
+        ) % {"name": display.name, "holder": display.notice.holder}
     answers = answers or {}
     errors = errors or {}
     questions = []
@@ -120,6 +132,18 @@ class ScoreLine:
     status: str
 
 
+def _name(names: dict[str, Promise], code: str, default: str | None = None) -> str:
+    """The translated name of ``code``; unknown codes as they are (or ``default``)."""
+    if code in names:
+        return str(names[code])
+    return code if default is None else default
+
+
+def _score_text(value: float) -> str:
+    """At most two decimals, trailing zeros dropped, in the page's number format (12,5)."""
+    return str(number_format(Decimal(f"{value:.2f}".rstrip("0").rstrip("."))))
+
+
 def score_lines(scores: dict[str, Any] | None) -> list[ScoreLine]:
     if not scores:
         return []
@@ -129,13 +153,9 @@ def score_lines(scores: dict[str, Any] | None) -> list[ScoreLine]:
         lines.append(
             ScoreLine(
                 scale=scale_name(code),
-                value="—" if value is None else f"{value:.2f}".rstrip("0").rstrip("."),
-                band=BAND_NAMES.get(scale.get("band") or "", scale.get("band") or ""),
-                status=(
-                    "not scorable (too many questions unanswered)"
-                    if scale.get("status") == "not_scorable"
-                    else ("prorated" if scale.get("status") == "prorated" else "")
-                ),
+                value="—" if value is None else _score_text(value),
+                band=_name(BAND_NAMES, scale.get("band") or ""),
+                status=_name(STATUS_NAMES, scale.get("status") or "", default=""),
             )
         )
     return lines

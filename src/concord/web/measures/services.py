@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from concord.analytics.instruments import get_instrument
 from concord.web.accounts.models import Role
@@ -198,7 +199,7 @@ def create_plan(actor: Actor, episode_id: object, data: Mapping[str, Any]) -> Me
         clinic_access.episodes_for(actor.user).select_related("patient"), episode_id
     )
     if not clinic_access.can_write_clinical(actor.user):
-        raise NotAllowed("Only clinicians of the care team plan measures.")
+        raise NotAllowed(_("Only clinicians of the care team plan measures."))
     form = PlanForm(data)
     if not form.is_valid():
         raise FormInvalid.from_forms(form)
@@ -344,14 +345,14 @@ def open_alerts(actor: Actor, patient_id: int | None = None) -> list[SafetyAlert
 def acknowledge_alert(actor: Actor, alert_id: object, action_taken: str) -> SafetyAlert:
     alert = clinic_access.get_or_not_found(access.alerts_for(actor.user), alert_id)
     if not clinic_access.can_write_clinical(actor.user):
-        raise NotAllowed("Only clinicians of the care team acknowledge alerts.")
+        raise NotAllowed(_("Only clinicians of the care team acknowledge alerts."))
     action_taken = (action_taken or "").strip()
     if not action_taken:
         raise FormInvalid(
-            {"action_taken": ["Say what was done (for example: called the patient)."]}
+            {"action_taken": [_("Say what was done (for example: called the patient).")]}
         )
     if len(action_taken) > 2000:
-        raise FormInvalid({"action_taken": ["Keep it under 2000 characters."]})
+        raise FormInvalid({"action_taken": [_("Keep it under 2000 characters.")]})
     with transaction.atomic():
         updated = SafetyAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
             acknowledged_at=timezone.now(), acknowledged_by=actor.user, action_taken=action_taken

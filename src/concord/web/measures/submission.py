@@ -19,6 +19,8 @@ from typing import Any, cast
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from concord.analytics.instruments import (
     Instrument,
@@ -59,24 +61,32 @@ class AdministrationClosed(NotAllowed):
 
 
 def _number(value: float) -> str:
-    return f"{value:g}"
+    """A permitted value as the page writes numbers (2.5 is "2,5" in Spanish)."""
+    return str(number_format(f"{value:g}"))
 
 
 def message_for(instrument: Instrument, error: InvalidResponseError) -> str:
     """A sentence a patient understands, naming the question."""
     try:
         item = instrument.item(error.item)
-        where = f"Question {item.number}"
     except KeyError:
-        return f"'{error.item}' is not a question of this form."
+        return _("“%(key)s” is not a question of this form.") % {"key": error.item}
+    n = item.number
     if error.reason == "not_permitted":
         allowed = ", ".join(_number(v) for v in item.permitted_values)
-        return f"{where}: choose one of the answers ({allowed})."
+        return _("Question %(n)s: choose one of the answers (%(allowed)s).") % {
+            "n": n,
+            "allowed": allowed,
+        }
     if error.reason == "out_of_range":
-        return f"{where}: enter a number from {_number(item.minimum)} to {_number(item.maximum)}."
+        return _("Question %(n)s: enter a number from %(low)s to %(high)s.") % {
+            "n": n,
+            "low": _number(item.minimum),
+            "high": _number(item.maximum),
+        }
     if error.reason == "not_integer":
-        return f"{where}: enter a whole number."
-    return f"{where}: enter a number."
+        return _("Question %(n)s: enter a whole number.") % {"n": n}
+    return _("Question %(n)s: enter a number.") % {"n": n}
 
 
 def validate_answers(
@@ -98,7 +108,7 @@ def validate_answers(
     if strict_keys:
         for key in data:
             if key not in answers:
-                errors[str(key)] = [f"'{key}' is not a question of this form."]
+                errors[str(key)] = [_("“%(key)s” is not a question of this form.") % {"key": key}]
     return answers, errors
 
 
@@ -168,7 +178,9 @@ def _check_open(administration: Administration) -> None:
     if administration.status == AdministrationStatus.EXPIRED or (
         administration.status in OPEN_STATUSES and not administration.is_open
     ):
-        raise AdministrationClosed("This questionnaire has closed; it can no longer be answered.")
+        raise AdministrationClosed(
+            _("This questionnaire has closed; it can no longer be answered.")
+        )
 
 
 # ------------------------------------------------------------------ the core paths
@@ -221,10 +233,10 @@ def _store_submission(
     _check_open(administration)
     instrument = get_instrument(administration.instrument_code)
     if instrument.version != administration.instrument_version:
-        raise NotAllowed("The instrument changed version since this was planned.")
+        raise NotAllowed(_("The questionnaire changed version since this was planned."))
     answers, errors = validate_answers(instrument, data, strict_keys=strict_keys)
     if not errors and all(v is None for v in answers.values()):
-        errors["__all__"] = ["Answer at least one question before you submit."]
+        errors["__all__"] = [_("Answer at least one question before you submit.")]
     if errors:
         raise FormInvalid(errors)
     result = score_response(instrument, answers)
@@ -298,7 +310,7 @@ def _answerable(actor: Actor, administration_id: object) -> Administration:
         administration_id,
     )
     if not access.may_answer(actor.user, administration):
-        raise NotAllowed("You may read this but not answer it.")
+        raise NotAllowed(_("You may read this but not answer it."))
     return administration
 
 
@@ -373,9 +385,9 @@ def issue_link(
         access.administrations_for(actor.user).select_related("episode"), administration_id
     )
     if administration.rater != Rater.PATIENT:
-        raise NotAllowed("Links are for measures the patient completes.")
+        raise NotAllowed(_("Links are for questionnaires the patient completes."))
     if administration.status not in OPEN_STATUSES or not administration.is_open:
-        raise NotAllowed("This questionnaire is no longer open.")
+        raise NotAllowed(_("This questionnaire is no longer open."))
     raw = LINK_PREFIX + secrets.token_urlsafe(32)
     expires = timezone.now() + lifetime
     if administration.expires_at:

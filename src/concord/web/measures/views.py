@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from concord.web.access_rules import public, roles
+from concord.web.accounts.language import use_language_of_patient
 from concord.web.accounts.models import Role
 from concord.web.audit.service import Actor
 from concord.web.clinic.access import NotFound
@@ -73,7 +74,7 @@ def _form_context(
             errors,
         ),
         "general_errors": (errors or {}).get("__all__", []),
-        "rater_name": RATER_NAMES.get(administration.rater, administration.rater),
+        "rater_name": str(RATER_NAMES.get(administration.rater, administration.rater)),
     }
 
 
@@ -136,7 +137,7 @@ def administration(request: HttpRequest, administration_id: int) -> HttpResponse
             "administration": found,
             "scores": score_lines(found.scores),
             "name": instrument_name(found.instrument_code),
-            "rater_name": RATER_NAMES.get(found.rater, found.rater),
+            "rater_name": str(RATER_NAMES.get(found.rater, found.rater)),
             "show_answers": actor.user.role in (Role.CLINICIAN, Role.SUPERVISOR),
         }
         if actor.user.role == Role.OBSERVER and found.session_id:
@@ -186,6 +187,7 @@ def signed(request: HttpRequest, token: str) -> HttpResponse:
         found = submission.read_by_link(actor, token)
     except NotFound:
         return render(request, "measures/link_invalid.html", status=404)
+    use_language_of_patient(request, found.episode.patient.preferred_language)
     response = _answer_page(
         request,
         found,

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from concord.web.accounts.models import Role
 from concord.web.alerts.services import signal_changed
@@ -59,7 +60,7 @@ def upload_monitor_csv(
     table = read_upload_header(content)
     errors = rows.check_mapping(table.header, {"column": column.strip()}, ("column",))
     if timestamp_format not in rows.TIMESTAMP_FORMATS:
-        errors["timestamp_format"] = ["Choose one of the time formats offered."]
+        errors["timestamp_format"] = [_("Choose one of the time formats offered.")]
     if errors:
         raise FormInvalid(errors)
     problems = rows.ragged_rows(table)
@@ -239,14 +240,16 @@ def confirm_dose(
     try:
         slot = datetime.fromisoformat(scheduled_for)
     except (TypeError, ValueError):
-        raise FormInvalid({"scheduled_for": ["Not a scheduled dose."]}) from None
+        raise FormInvalid({"scheduled_for": [_("Not a scheduled dose.")]}) from None
     due = answerable_slot(regimen, now)
     if due is None or slot.utcoffset() is None or slot != due:
         raise FormInvalid(
             {
                 "scheduled_for": [
-                    "This dose cannot be answered now: only the dose nearest to the present "
-                    "time can be."
+                    _(
+                        "This dose cannot be answered now: only the dose nearest to the "
+                        "present time can be."
+                    )
                 ]
             }
         )

@@ -17,6 +17,7 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from concord.web.accounts.models import Role
 from concord.web.alerts.services import signal_changed
@@ -175,7 +176,7 @@ def upload_dispensing_csv(
     mapping = {f: (mapping.get(f) or "").strip() for f in rows.DISPENSING_FIELDS}
     errors = rows.check_mapping(table.header, mapping, rows.REQUIRED_DISPENSING_FIELDS)
     if date_format not in rows.DATE_FORMATS:
-        errors["date_format"] = ["Choose one of the date formats offered."]
+        errors["date_format"] = [_("Choose one of the date formats offered.")]
     if errors:
         raise FormInvalid(errors)
     problems = rows.ragged_rows(table)
@@ -191,7 +192,12 @@ def upload_dispensing_csv(
     if previous is not None:
         when = timezone.localtime(previous.uploaded_at)
         raise FormInvalid(
-            {"file": [f"This file was already uploaded on {when:%Y-%m-%d %H:%M}; nothing added."]}
+            {
+                "file": [
+                    _("This file was already uploaded on %(when)s; nothing added.")
+                    % {"when": f"{when:%Y-%m-%d %H:%M}"}
+                ]
+            }
         )
     with transaction.atomic():
         upload = DispensingUpload.objects.create(
@@ -232,11 +238,11 @@ def add_dispensing_events(
     patient = patient_for_staff(actor, patient_id)
     require_writer(actor.user, "medications")
     if source not in (DispensingSource.MANUAL, DispensingSource.FHIR):
-        raise FormInvalid({"source": ["Use 'manual' or 'fhir'."]})
+        raise FormInvalid({"source": [_("Use 'manual' or 'fhir'.")]})
     if not events:
-        raise FormInvalid({"events": ["Give at least one event."]})
+        raise FormInvalid({"events": [_("Give at least one event.")]})
     if len(events) > rows.MAX_ROWS:
-        raise FormInvalid({"events": [f"At most {rows.MAX_ROWS} events at a time."]})
+        raise FormInvalid({"events": [_("At most %(n)s events at a time.") % {"n": rows.MAX_ROWS}]})
     parsed, problems = rows.parse_dispensing_rows(
         events,
         columns={f: f for f in rows.DISPENSING_FIELDS},

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from concord.analytics.goal_progress import GBO_MAX, GBO_RELIABLE_CHANGE
@@ -29,6 +30,19 @@ def _empty(css: str, title: str, message: str, width: int) -> str:
         f"<title>{escape(title)}</title>"
         f'<text x="8" y="24" fill="{MUTED}">{escape(message)}</text></svg>'
     )
+
+
+def _short_date(moment: datetime) -> str:
+    """A moment's local day in the page's language (5 Mar 2026, 5 mar 2026)."""
+    return _day(timezone.localtime(moment))
+
+
+def _day(day: date | datetime) -> str:
+    return str(date_format(day, "SHORT_DATE_FORMAT"))
+
+
+def _month_day(day: date) -> str:
+    return str(date_format(day, "MONTH_DAY_FORMAT"))
 
 
 def _marker(shape: str, x: float, y: float, colour: str) -> str:
@@ -64,8 +78,8 @@ def goal_ratings_svg(
         "%(n)d ratings from %(start)s to %(end)s: first %(first)d, latest %(last)d."
     ) % {
         "n": len(ordered),
-        "start": f"{timezone.localtime(start):%d %b %Y}",
-        "end": f"{timezone.localtime(end):%d %b %Y}",
+        "start": _short_date(start),
+        "end": _short_date(end),
         "first": first,
         "last": last,
     }
@@ -98,7 +112,7 @@ def goal_ratings_svg(
     )
     parts.append(f'<path d="{path}" fill="none" stroke="{RATING_COLOUR}" stroke-width="2"/>')
     for when, score in ordered:
-        tip = f"{timezone.localtime(when):%d %b %Y}: {score}/10"
+        tip = f"{_short_date(when)}: {score}/10"
         parts.append(
             f'<g class="point"><title>{escape(tip)}</title>'
             + _marker("circle", x_of(when), y_of(score), RATING_COLOUR)
@@ -106,9 +120,9 @@ def goal_ratings_svg(
         )
     parts.append(
         f'<text x="{left}" y="{height - 6}" fill="{MUTED}">'
-        f"{timezone.localtime(start):%d %b %Y}</text>"
+        f"{_short_date(start)}</text>"
         f'<text x="{width - right}" y="{height - 6}" text-anchor="end" fill="{MUTED}">'
-        f"{timezone.localtime(end):%d %b %Y}</text></svg>"
+        f"{_short_date(end)}</text></svg>"
     )
     return "".join(parts)
 
@@ -146,7 +160,7 @@ def adherence_alliance_svg(
         "%(ratings)d alliance ratings in this time."
     ) % {
         "weeks": len(weeks),
-        "start": f"{first_day:%d %b %Y}",
+        "start": _day(first_day),
         "measured": len(measured),
         "ratings": len(shown),
     }
@@ -157,11 +171,12 @@ def adherence_alliance_svg(
         f'<desc id="{chart_id}-d">{escape(description)}</desc>',
     ]
     # Legend.
+    bars = _("Task adherence (week)")
     legend = [
         f'<g class="legend"><rect x="{left}" y="6" width="12" height="12" fill="{BAR_COLOUR}"/>'
-        f'<text x="{left + 16}" y="16">{escape(_("Task adherence (week)"))}</text></g>'
+        f'<text x="{left + 16}" y="16">{escape(bars)}</text></g>'
     ]
-    legend_x = left + 30 + 7 * len(_("Task adherence (week)"))
+    legend_x = left + 30 + 7 * len(bars)
     for code in sorted({a.instrument for a in shown}):
         colour, shape = ALLIANCE_STYLE.get(code, (INK, "circle"))
         name = "WAI-SR" if code == "waisr" else "SRS"
@@ -184,7 +199,7 @@ def adherence_alliance_svg(
     for week in weeks:
         x = x_of_day(week.week_start)
         if week.adherence is None:
-            tip = _("Week of %(day)s: nothing expected") % {"day": f"{week.week_start:%d %b}"}
+            tip = _("Week of %(day)s: nothing expected") % {"day": _month_day(week.week_start)}
             parts.append(
                 f'<g class="week" data-adherence=""><title>{escape(tip)}</title>'
                 f'<text x="{x + bar_w / 2:.1f}" y="{y_of(0) - 4:.1f}" text-anchor="middle" '
@@ -193,7 +208,7 @@ def adherence_alliance_svg(
             continue
         share = 100 * week.adherence
         tip = _("Week of %(day)s: %(percent)d%% (%(done)d done, %(expected)s expected)") % {
-            "day": f"{week.week_start:%d %b}",
+            "day": _month_day(week.week_start),
             "percent": round(share),
             "done": week.completed,
             "expected": f"{week.expected:.1f}",
@@ -220,7 +235,7 @@ def adherence_alliance_svg(
             f'stroke="{colour}" stroke-width="2" stroke-dasharray="5 3"/>'
         )
         for x, y, a, local in points:
-            tip = f"{local:%d %b %Y}: {a.instrument_name} {a.total:g} ({a.percent:.0f}%)"
+            tip = f"{_day(local)}: {a.instrument_name} {a.total:g} ({a.percent:.0f}%)"
             parts.append(
                 f'<g class="point"><title>{escape(tip)}</title>'
                 + _marker(shape, x, y, colour)
@@ -231,7 +246,7 @@ def adherence_alliance_svg(
     for week in weeks[::step]:
         parts.append(
             f'<text x="{x_of_day(week.week_start):.1f}" y="{top + plot_h + 18}" '
-            f'fill="{MUTED}">{week.week_start:%d %b}</text>'
+            f'fill="{MUTED}">{_month_day(week.week_start)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -26,7 +26,7 @@ PROGRESS_LABELS = {
 def when(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    return formats.date_format(timezone.localtime(moment), "j M Y, H:i")
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 def person(user: object) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from concord.web.clinic.models import CareEpisode, CareSession, SessionStatus
@@ -56,7 +57,7 @@ def sessions_for_recording(episode: CareEpisode) -> QuerySet[CareSession]:
 class SessionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         moment = timezone.localtime(obj.scheduled_at)
-        return f"{moment:%d %b %Y %H:%M} · {obj.get_status_display()}"
+        return f"{date_format(moment, 'SHORT_DATETIME_FORMAT')} · {obj.get_status_display()}"
 
 
 def session_field(episode: CareEpisode, required: bool) -> SessionChoiceField:

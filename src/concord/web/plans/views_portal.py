@@ -199,6 +199,7 @@ def task_log(request: HttpRequest, task_id: int) -> HttpResponse:
         messages.success(request, _("Well done! Saved as done today."))
     else:
         messages.success(
-            request, _("Saved as done on %(day)s.") % {"day": formats.date_format(day, "j F Y")}
+            request,
+            _("Saved as done on %(day)s.") % {"day": formats.date_format(day, "DATE_FORMAT")},
         )
     return redirect("plans:portal_task", task_id=task_id)
