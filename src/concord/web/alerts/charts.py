@@ -99,9 +99,10 @@ def evidence_chart_svg(chart: dict[str, Any] | None, *, width: int = 640) -> str
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4"/></g>'
             )
         parts.append(f'<text x="{x:.1f}" y="{height - bottom + 16}" class="tick-label">{n}</text>')
+    evidence = gettext("evidence")
     parts.append(
         f'<text x="{left}" y="{height - 6}" class="tick-label">{escape(caption)} · ◆ = '
-        f"{escape(gettext('evidence'))}</text>"
+        f"{escape(evidence)}</text>"
     )
     parts.append("</svg>")
     return "".join(parts)
