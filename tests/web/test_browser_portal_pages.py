@@ -31,8 +31,10 @@ from .portal_fixtures import NOT_PAGES, PORTAL_PEOPLE, PortalPage, fill_portal, 
 from .test_access_matrix import PAGES
 
 # Pages that are files to download, not pages to look at (their text is tested in
-# test_translations_pages.py).
-DOWNLOADS = frozenset({"decisions:portal_pdf", "materials:portal_pdf"})
+# test_translations_pages.py and test_summaries_portal.py): every PDF the portal offers.
+DOWNLOADS = frozenset(
+    {"decisions:portal_pdf", "materials:portal_pdf", "materials:portal_summary_pdf"}
+)
 # Pages outside the portal's menu: signing in, and the link opened without signing in.
 OUTSIDE_THE_MENU = ("accounts:", "measures:signed")
 PORTAL_PREFIXES = ("me/", "supporting/", "m/", "accounts/")

@@ -69,7 +69,9 @@ def test_demo_summaries_are_realistic_shown_and_deterministic() -> None:
     assert earlier.latest.note.startswith("Gracias por venir.")
     assert {r.language for v in views for r in v.shared} == {"es"}
     assert all(r.reading_ease is None for v in views for r in v.shared)  # no check for Spanish
-    assert "Your goal: “" in latest.latest.text  # the goals talked about at the visit
+    # The goals talked about at the visit, in Spanish ("Your goal: …" in the catalogue).
+    assert "Su objetivo: “" in latest.latest.text
+    assert "Your goal" not in latest.latest.text
 
     # Every English summary shared in the demo meets the plain-language targets, scored
     # exactly as the analytics core scores its text.
@@ -112,7 +114,9 @@ def test_demo_summaries_are_realistic_shown_and_deterministic() -> None:
     portal = Client()
     portal.force_login(patient1.account)
     home = portal.get(reverse("clinic:portal")).content.decode()
-    assert "After your visits" in home and "2 new" in home.split('id="my-visit-summaries"')[1]
+    # patient1's portal is in Spanish: "After your visits", "2 new".
+    section = home.split('id="my-visit-summaries"')[1]
+    assert "Después de sus visitas" in section and "2 nuevos" in section
     page = portal.get(
         reverse("materials:portal_summary", kwargs={"summary_id": earlier.summary.pk})
     )
