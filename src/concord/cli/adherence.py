@@ -304,9 +304,12 @@ def adherence_command(
         raise typer.Exit(code=1) from None
     events, patients, rows = summary
     elapsed = time.perf_counter() - started
+    # One line whatever the terminal's width, so that logs and scripts can read it.
     console.print(
         f"{name}: {events} events, {patients} patients "
-        f"-> {rows} rows written to {out} ({engine}, {elapsed:.2f} s)"
+        f"-> {rows} rows written to {out} ({engine}, {elapsed:.2f} s)",
+        soft_wrap=True,
+        highlight=False,
     )
 
 
