@@ -33,6 +33,7 @@ from .conftest import Cast
 
 STAFF_A = {"clin_a": 200, "colleague_a": 200, "sup_a": 200}
 CLINICIANS_A = {"clin_a": 200, "colleague_a": 200}
+ALL_STAFF = {"clin_a": 200, "colleague_a": 200, "clin_b": 200, "sup_a": 200, "sup_b": 200}
 TODAY = timezone.localdate
 
 
@@ -96,6 +97,8 @@ def pdf_text(content: bytes) -> str:
 DECISIONS_PAGES: PageTable = {
     "decisions:new": (lambda c: {"episode_id": c.episode_a.pk}, statuses(404, **CLINICIANS_A)),
     "decisions:detail": (lambda c: {"decision_id": decision_a(c).pk}, statuses(404, **STAFF_A)),
+    # Every member of staff has a list (their own patients' decisions; tested below).
+    "decisions:to_revisit": (lambda c: {}, statuses(404, **ALL_STAFF)),
     "decisions:revise": (
         lambda c: {"decision_id": decision_a(c).pk},
         statuses(404, **CLINICIANS_A),
@@ -673,6 +676,97 @@ def test_patient_page_lists_decisions_with_overdue_revisits_in_words(cast: Cast)
         .content.decode()
     )
     assert reverse("decisions:new", kwargs={"episode_id": cast.episode_a.pk}) in clinician_html
+
+
+@pytest.mark.django_db
+def test_decisions_to_revisit_list_and_caseload_line(cast: Cast) -> None:
+    today = TODAY()
+    clin_a = web(cast, "clin_a")
+    overdue = services.create_decision(
+        clin_a,
+        cast.episode_a.pk,
+        decision_data(cast, question="Start sertraline?", revisit_on="2020-02-01"),
+        today=date(2020, 1, 1),  # recorded back then, due a month later
+    )
+    due_soon = services.create_decision(
+        clin_a,
+        cast.episode_a.pk,
+        decision_data(
+            cast,
+            question="How often should we meet?",
+            revisit_on=(today + timedelta(days=14)).isoformat(),  # the last day that is "due"
+        ),
+    )
+    services.create_decision(  # 15 days away: not yet
+        clin_a,
+        cast.episode_a.pk,
+        decision_data(
+            cast,
+            question="Physiotherapy or injection?",
+            revisit_on=(today + timedelta(days=15)).isoformat(),
+        ),
+    )
+    other_team = services.create_decision(
+        web(cast, "clin_b"),
+        cast.episode_b.pk,
+        decision_data(
+            cast,
+            question="Team B's question",
+            revisit_on="2020-03-01",
+            **{"participants-0-user": "", "participants-0-name": "Bo Beta"},
+            **{"participants-1-user": str(cast.users["clin_b"].pk)},
+        ),
+        today=date(2020, 1, 1),
+    )
+
+    records = services.decisions_to_revisit(web(cast, "sup_a"), today=today)
+    assert [r.decision.pk for r in records] == [overdue.decision.pk, due_soon.decision.pk]
+    row = audit_rows("decision")[-1]
+    assert (row.action, row.patient_ids) == ("list", [cast.patient_a.pk])
+    assert row.detail == {
+        "decision_ids": [overdue.decision.pk, due_soon.decision.pk],
+        "view": "to_revisit",
+    }
+    # Team B sees only its own; a patient is refused.
+    assert [
+        r.decision.pk for r in services.decisions_to_revisit(web(cast, "clin_b"), today=today)
+    ] == [other_team.decision.pk]
+    with pytest.raises(NotFound):
+        services.decisions_to_revisit(web(cast, "patient_a"))
+
+    # Revising with a later date takes it off the list.
+    services.revise_decision(
+        clin_a,
+        due_soon.decision.pk,
+        decision_data(
+            cast,
+            question="How often should we meet?",
+            revisit_on=(today + timedelta(days=60)).isoformat(),
+            based_on="1",
+        ),
+    )
+    assert [r.decision.pk for r in services.decisions_to_revisit(clin_a, today=today)] == [
+        overdue.decision.pk
+    ]
+
+    page = client_for(cast, "clin_a").get(reverse("decisions:to_revisit")).content.decode()
+    table = page[page.index("<tbody>") : page.index("</tbody>")]
+    assert "Start sertraline?" in table and "1 Feb 2020" in table and "Overdue" in table
+    assert "How often should we meet?" not in table and "Team B" not in table
+    assert reverse("decisions:revise", kwargs={"decision_id": overdue.decision.pk}) in table
+
+    # The caseload says how many, in words: one overdue, none due soon.
+    caseload = client_for(cast, "clin_a").get(reverse("clinic:caseload")).content.decode()
+    line = caseload[caseload.index('class="caseload-revisits"') :].split("</p>")[0]
+    assert "1 shared decision overdue for revisit" in line
+    assert "0 due for revisit within 14 days" in line
+    assert reverse("decisions:to_revisit") in line
+
+    # An ended episode's decisions are not listed.
+    cast.episode_a.status = "ended"
+    cast.episode_a.ended_on = today
+    cast.episode_a.save()
+    assert services.decisions_to_revisit(clin_a, today=today) == []
 
 
 @pytest.mark.django_db

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ from concord.web.audit.models import Action
 from concord.web.audit.service import Actor, audit
 from concord.web.clinic import access
 from concord.web.clinic.access import NotFound, require_writer
-from concord.web.clinic.models import CareEpisode
+from concord.web.clinic.models import CareEpisode, EpisodeStatus
 from concord.web.clinic.services import FormInvalid
 from concord.web.decisions.drafts import DecisionDraft, draft_of
 from concord.web.decisions.forms import PatientViewForm, stale_message
@@ -117,6 +117,36 @@ def my_decisions(actor: Actor) -> list[DecisionRecord]:
         "",
         [patient.pk],
         {"decision_ids": [r.decision.pk for r in records]},
+    )
+    return records
+
+
+def decisions_to_revisit(actor: Actor, *, today: date | None = None) -> list[DecisionRecord]:
+    """Decisions of active care episodes the clinician or supervisor may see whose current
+    version's revisit date has passed or falls within :data:`DUE_WITHIN_DAYS` days, earliest
+    revisit first (the caseload's reminder; a revision with a later date clears it)."""
+    if actor.user.role not in STAFF:
+        raise NotFound
+    today = today or timezone.localdate()
+    current_revisit = (
+        DecisionVersion.objects.filter(decision=OuterRef("pk"))
+        .order_by("-number")
+        .values("revisit_on")[:1]
+    )
+    due = (
+        _visible(actor.user)
+        .filter(episode__status=EpisodeStatus.ACTIVE)
+        .annotate(current_revisit=Subquery(current_revisit))
+        .filter(current_revisit__lte=today + timedelta(days=DUE_WITHIN_DAYS))
+    )
+    records = sorted(_with_versions(due), key=lambda r: (r.current.revisit_on, r.decision.pk))
+    audit(
+        actor,
+        Action.LIST,
+        "decision",
+        "",
+        sorted({r.patient_id for r in records}),
+        {"decision_ids": [r.decision.pk for r in records], "view": "to_revisit"},
     )
     return records
 

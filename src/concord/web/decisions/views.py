@@ -145,6 +145,20 @@ def _staff_record(request: HttpRequest, decision_id: int, view: str) -> services
 
 @roles(Role.CLINICIAN, Role.SUPERVISOR)
 @require_GET
+def decisions_to_revisit(request: HttpRequest) -> HttpResponse:
+    """Decisions of the person's patients that are overdue or due for revisit soon."""
+    today = timezone.localdate()
+    records = services.decisions_to_revisit(Actor.from_request(request), today=today)
+    rows = [{"record": r, "state": r.revisit_state(today)} for r in records]
+    return render(
+        request,
+        "decisions/to_revisit.html",
+        {"rows": rows, "due_within_days": services.DUE_WITHIN_DAYS},
+    )
+
+
+@roles(Role.CLINICIAN, Role.SUPERVISOR)
+@require_GET
 def decision_detail(request: HttpRequest, decision_id: int) -> HttpResponse:
     record = _staff_record(request, decision_id, "record")
     return render(

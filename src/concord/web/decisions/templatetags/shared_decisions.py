@@ -60,3 +60,20 @@ def portal_decisions(context: template.Context) -> dict[str, Any]:
         return {"records": _rows(services.my_decisions(actor))}
     except NotFound:
         return {"records": []}
+
+
+@register.inclusion_tag("decisions/_caseload_revisits.html", takes_context=True)
+def caseload_decision_revisits(context: template.Context) -> dict[str, Any]:
+    """Above the caseload: how many shared decisions are overdue or due for revisit."""
+    actor = Actor.from_template_context(context)
+    if actor is None or actor.user.role not in services.STAFF:
+        return {"visible": False}
+    today = timezone.localdate()
+    states = [r.revisit_state(today) for r in services.decisions_to_revisit(actor, today=today)]
+    overdue = states.count("overdue")
+    return {
+        "visible": True,
+        "overdue": overdue,
+        "due_soon": len(states) - overdue,
+        "due_within_days": services.DUE_WITHIN_DAYS,
+    }
