@@ -3,6 +3,7 @@ acknowledge audited; access for every role; triage order; worker jobs; the demo 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -48,6 +49,24 @@ def _alert_a(cast: Cast) -> dict[str, Any]:
 
 ALERTS_PAGES: dict[str, Any] = {
     "alerts:detail": (_alert_a, statuses(404, clin_a=200, colleague_a=200, sup_a=200)),
+}
+
+
+def _snooze_body() -> dict[str, Any]:
+    until = timezone.localdate() + timedelta(days=3)
+    return {"action": "snooze", "until": until.isoformat(), "reason": "Seen on Friday"}
+
+
+#: What people may do on an alert page (POST to ``alerts:detail``): action -> (form body,
+#: status by person). Clinicians of the team act (then go back to the page); anonymous
+#: people are sent to sign in; everyone else - the supervisor who reads, another team's
+#: clinician and supervisor, observers, patients, the supporter, the administrator - 404.
+ALERTS_ACTIONS: dict[str, tuple[Callable[[], dict[str, Any]], dict[str, int]]] = {
+    "acknowledge": (
+        lambda: {"action": "acknowledge", "strategies": ["talk_openly"], "note": "Talked."},
+        statuses(404, clin_a=302, colleague_a=302),
+    ),
+    "snooze": (_snooze_body, statuses(404, clin_a=302, colleague_a=302)),
 }
 
 
@@ -316,15 +335,28 @@ def test_alert_page_access_for_every_role(cast: Cast, name: str) -> None:
     assert client(cast, name).get(url).status_code == expected[name]
 
 
+@pytest.mark.parametrize("action", sorted(ALERTS_ACTIONS))
 @pytest.mark.parametrize("name", CAST_NAMES)
-def test_only_clinicians_of_the_team_act(cast: Cast, name: str) -> None:
+def test_only_clinicians_of_the_team_act(cast: Cast, name: str, action: str) -> None:
     alert_id = _alert_a(cast)["alert_id"]
     url = reverse("alerts:detail", kwargs={"alert_id": alert_id})
-    response = client(cast, name).post(url, {"strategies": ["talk_openly"]})
-    expected = 302 if name in ("clin_a", "colleague_a", "anonymous") else 404
-    assert response.status_code == expected
-    acted = AlertAction.objects.filter(alert_id=alert_id).exists()
-    assert acted == (name in ("clin_a", "colleague_a"))
+    body_of, expected = ALERTS_ACTIONS[action]
+    response = client(cast, name).post(url, body_of())
+    assert response.status_code == expected[name]
+    alert = Alert.objects.get(pk=alert_id)
+    written = AuditEvent.objects.filter(object_type="alert", object_id=str(alert_id))
+    if name in ("clin_a", "colleague_a"):
+        assert response["Location"] == url
+        assert alert.status == {"acknowledge": "acknowledged", "snooze": "snoozed"}[action]
+        assert AlertAction.objects.get(alert=alert).by == cast.users[name]
+        assert written.get(action="update").actor_username == name
+        return
+    if name == "anonymous":
+        assert response["Location"].startswith(reverse("accounts:login"))
+    # Refused: nothing changed, nothing recorded, nothing audited as done.
+    assert (alert.status, alert.snoozed_until, alert.snooze_reason) == (AlertStatus.OPEN, None, "")
+    assert not AlertAction.objects.filter(alert_id=alert_id).exists()
+    assert not written.exists()
 
 
 def test_patient_page_lists_live_alerts_for_staff(cast: Cast) -> None:

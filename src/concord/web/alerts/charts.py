@@ -13,19 +13,26 @@ from xml.sax.saxutils import escape
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-#: What the x axis counts: sessions (the default), refill windows, or ratings (BARS).
-#: (singular for a point's title, the axis caption)
+#: What the x axis counts: sessions (the default), refill windows, ratings (BARS), days
+#: (a supply timeline), due doses, measures due. (singular for a point's title, the axis
+#: caption)
 AXES = {
     "session": (_("Session"), _("session number")),
     "window": (_("Window ending"), _("90-day window, every 30 days")),
     "rating": (_("Rating"), _("rating number")),
+    "day": (_("Day"), _("day, from the last refill")),
+    "dose": (_("Dose"), _("due doses in time order")),
+    "measure": (_("Measure"), _("measures due in time order")),
 }
+#: At most about this many numbers under the x axis (every point keeps its title).
+MAX_TICKS = 16
 
 
-def evidence_chart_svg(chart: dict[str, Any] | None, *, width: int = 640) -> str:
+def evidence_chart_svg(chart: dict[str, Any] | None, *, width: int = 640, ident: str = "ae") -> str:
     """SVG of ``evidence["chart"]`` (``label``, ``points`` [number, date, value],
     ``marked`` numbers, optional ``threshold`` and ``axis``, see :data:`AXES`); empty string
-    when there is nothing to draw. Points without a value are left out."""
+    when there is nothing to draw. Points without a value are left out. ``ident`` prefixes
+    the ids of the title and description (unique per page when a page draws several)."""
     if not chart or not chart.get("points"):
         return ""
     points = [(int(n), str(d), float(v)) for n, d, v in chart["points"] if v is not None]
@@ -55,9 +62,9 @@ def evidence_chart_svg(chart: dict[str, Any] | None, *, width: int = 640) -> str
     n_marked = sum(1 for n, _, _ in points if n in marked)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-        f'class="chart alert-evidence" aria-labelledby="ae-title ae-desc">',
-        f'<title id="ae-title">{label}</title>',
-        '<desc id="ae-desc">'
+        f'class="chart alert-evidence" aria-labelledby="{ident}-title {ident}-desc">',
+        f'<title id="{ident}-title">{label}</title>',
+        f'<desc id="{ident}-desc">'
         + escape(
             gettext(
                 "{count} values, {axis} {first} to {last}; {marked} marked as the evidence "
@@ -82,7 +89,8 @@ def evidence_chart_svg(chart: dict[str, Any] | None, *, width: int = 640) -> str
         f"{'M' if i == 0 else 'L'}{x_of(n):.1f} {y_of(v):.1f}" for i, (n, _, v) in enumerate(points)
     )
     parts.append(f'<path d="{path}" class="series" fill="none"/>')
-    for n, day, v in points:
+    step = -(-len(points) // MAX_TICKS)  # ceiling division
+    for i, (n, day, v) in enumerate(points):
         x, y = x_of(n), y_of(v)
         tip = escape(
             f"{point_name} {n}, {day}: {v:.4g}"
@@ -98,7 +106,10 @@ def evidence_chart_svg(chart: dict[str, Any] | None, *, width: int = 640) -> str
                 f'<g class="marker" data-session="{n}"><title>{tip}</title>'
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4"/></g>'
             )
-        parts.append(f'<text x="{x:.1f}" y="{height - bottom + 16}" class="tick-label">{n}</text>')
+        if i % step == 0 or i == len(points) - 1:
+            parts.append(
+                f'<text x="{x:.1f}" y="{height - bottom + 16}" class="tick-label">{n}</text>'
+            )
     evidence = gettext("evidence")
     parts.append(
         f'<text x="{left}" y="{height - 6}" class="tick-label">{escape(caption)} · ◆ = '

@@ -28,7 +28,12 @@ from concord.analytics.risk import (
     falling_alliance,
 )
 from concord.analytics.risk.adherence_signals import AdherenceSignal
-from concord.analytics.trajectories import AllianceEvent, detect_alliance_signals
+from concord.analytics.trajectories import (
+    AllianceEvent,
+    AllianceSignals,
+    RuptureRepairEpisode,
+    detect_alliance_signals,
+)
 from concord.analytics.trajectories.alliance_events import PatientId
 from concord.analytics.trajectories.not_on_track import (
     OutcomeNotOnTrack,
@@ -46,6 +51,7 @@ from concord.web.alerts.rule_settings import (
     RECENT_ALLIANCE_SESSIONS,
     REFILL_MEASURE,
     RUPTURE_CRITERION,
+    RUPTURE_GUARDS,
 )
 
 
@@ -70,13 +76,31 @@ class EpisodeSignals:
     engagement: list[EngagementRisk] = field(default_factory=list)
 
 
+def without_guarded_ruptures(signals: AllianceSignals) -> AllianceSignals:
+    """The core's alliance signals less the rupture episodes of every patient for whom it
+    reports a guard of :data:`RUPTURE_GUARDS` (ceiling, zero variance): the core still
+    searches for ruptures there (with the SD floor) and says they should be read with care;
+    the clinic does not raise them. The guards themselves stay."""
+    guarded = {g.patient for g in signals.guards() if g.code in RUPTURE_GUARDS}
+    if not guarded:
+        return signals
+    kept = tuple(
+        e
+        for e in signals.events
+        if not (isinstance(e, RuptureRepairEpisode) and e.patient in guarded)
+    )
+    return AllianceSignals(events=kept, session_changes=signals.session_changes)
+
+
 def _alliance(batch: list[EpisodeInputs], out: dict[int, EpisodeSignals]) -> None:
+    """Alliance events and the falling alliance (which feeds engagement and combined risk),
+    both without the ruptures the guards rule out."""
     for code, settings in ALLIANCE_SETTINGS.items():
         group = [e for e in batch if e.alliance_code == code and e.alliance]
         if not group:
             continue
         table = alert_inputs.ratings_table(group, lambda e: e.alliance)
-        signals = detect_alliance_signals(table, settings, date="date")
+        signals = without_guarded_ruptures(detect_alliance_signals(table, settings, date="date"))
         for event in signals.events:
             out[int(event.patient)].alliance.append(event)
         recent: dict[PatientId, int] = {

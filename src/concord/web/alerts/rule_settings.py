@@ -4,20 +4,43 @@ from __future__ import annotations
 
 from concord.analytics.risk import AdherenceSignalSettings, EngagementRiskSettings
 from concord.analytics.trajectories import AllianceSignalSettings
-from concord.analytics.trajectories.alliance_events import RuptureCriterion
+from concord.analytics.trajectories.alliance_events import GuardCode, RuptureCriterion
 from concord.analytics.trajectories.not_on_track import NotOnTrackSettings
 from concord.web.medications.adherence import MEASURE
 
-#: Alliance rule settings per patient-rated instrument. SRS: concern below 36 and a drop of
-#: at least 3 points (ClinicRiskSettings' defaults, Duncan et al. 2003; Miller et al.).
-#: WAI-SR (1-5 item mean): no published cut-off, so no level rule; a fall of a whole
-#: scale point (a quarter of the range) counts as a drop.
-ALLIANCE_SETTINGS = {
-    "srs": AllianceSignalSettings(concern_threshold=36.0, min_drop=3.0, scale_maximum=40.0),
-    "waisr": AllianceSignalSettings(concern_threshold=None, min_drop=1.0, scale_maximum=5.0),
-}
-INSTRUMENT_NAMES = {"srs": "SRS", "waisr": "WAI-SR"}
 RUPTURE_CRITERION: RuptureCriterion = "strict"  # as the core's alliance_falling rule (2 SD)
+STRICT_SD = 2.0  # the core's strict multiplier (AllianceSignalSettings.strict_sd)
+
+
+def _alliance(concern: float | None, min_drop: float, maximum: float) -> AllianceSignalSettings:
+    """The rupture SD has a floor of ``min_drop / STRICT_SD``: a strict (2 SD) rupture is
+    then at least as deep as the drop rule's fall, never a wobble of a near-constant series
+    (rehabilitation patients rate WAI-SR 4.83-4.92 session after session, SD 0.07). At the
+    scale maximum (half the ratings or more) the core reports a ``ceiling`` guard, under
+    which the clinic raises no rupture at all (:data:`RUPTURE_GUARDS`)."""
+    return AllianceSignalSettings(
+        concern_threshold=concern,
+        min_drop=min_drop,
+        strict_sd=STRICT_SD,
+        min_sd=min_drop / STRICT_SD,
+        scale_maximum=maximum,
+        ceiling_share=0.5,
+    )
+
+
+#: Alliance rule settings per patient-rated instrument. SRS: concern below 36 and a drop of
+#: at least 3 points (ClinicRiskSettings' defaults, Duncan et al. 2003; Miller et al.); SD
+#: floor 1.5. WAI-SR (1-5 item mean): no published cut-off, so no level rule; a fall of a
+#: whole scale point (a quarter of the range) counts as a drop; SD floor 0.5.
+ALLIANCE_SETTINGS = {
+    "srs": _alliance(36.0, 3.0, 40.0),
+    "waisr": _alliance(None, 1.0, 5.0),
+}
+#: The core's guards under which no rupture is raised (nor a falling alliance built on one):
+#: ratings at the ceiling compress a dip into a point or two, and with (near) zero variance
+#: any fall is "2 SD" - the SD-based rule says nothing there (docs/alerts.md).
+RUPTURE_GUARDS: frozenset[GuardCode] = frozenset({"ceiling", "zero_variance"})
+INSTRUMENT_NAMES = {"srs": "SRS", "waisr": "WAI-SR"}
 RECENT_ALLIANCE_SESSIONS = 3
 #: Non-adherence: the core's defaults (threshold 0.80 - 0.90 for antiretrovirals, set per
 #: class by concord.web.alerts.refill_windows -, a drop of 0.20 from the previous window,

@@ -15,7 +15,7 @@ from typing import Any
 
 from concord.analytics.risk import COMBINATION_RULES, combined_risk
 from concord.analytics.trajectories import AllianceDrop, LowAlliance, RuptureRepairEpisode
-from concord.web.alerts.adherence_rules import adherence_findings
+from concord.web.alerts.adherence_rules import adherence_findings, evidence_day
 from concord.web.alerts.evaluation import EpisodeSignals
 from concord.web.alerts.evidence import (
     SOURCES,
@@ -25,13 +25,17 @@ from concord.web.alerts.evidence import (
     session_chart,
     signal_json,
 )
+from concord.web.alerts.evidence_charts import (
+    attendance_chart,
+    due_sessions,
+    falling_chart,
+    falling_latest_session,
+    lead_chart,
+    measures_chart,
+)
 from concord.web.alerts.inputs import EpisodeInputs
 from concord.web.alerts.models import AlertKind
-from concord.web.alerts.rule_settings import (
-    ENGAGEMENT_SETTINGS,
-    INSTRUMENT_NAMES,
-    RUPTURE_CRITERION,
-)
+from concord.web.alerts.rule_settings import INSTRUMENT_NAMES, RUPTURE_CRITERION
 
 
 def alliance_findings(inputs: EpisodeInputs, signals: EpisodeSignals) -> list[Finding]:
@@ -147,63 +151,103 @@ def outcome_findings(
 def engagement_findings(
     inputs: EpisodeInputs, signals: EpisodeSignals, as_of: date
 ) -> list[Finding]:
-    """Engagement score of the core: ``high`` is drop-out risk, ``moderate`` missed sessions."""
-    due = [
-        s
-        for s in inputs.sessions
-        if s.status in ("attended", "no_show", "cancelled_by_patient")
-        and s.scheduled_at.date() <= as_of
-    ][-ENGAGEMENT_SETTINGS.recent_due :]
+    """Engagement score of the core: ``high`` is drop-out risk, ``moderate`` missed sessions.
+
+    The evidence draws every part of the score that counted: the due sessions with the
+    no-shows and patient cancellations marked, the alliance with the sessions of its fall
+    marked, the measures due with the unreturned ones marked (the first chart with a marked
+    point is drawn first)."""
+    due = due_sessions(inputs, as_of)
     missed = [inputs.numbers[s.pk] for s in due if s.status != "attended"]
     findings = []
     for event in signals.engagement:
         if event.level == "low":
             continue
         kind = AlertKind.DROPOUT_RISK if event.level == "high" else AlertKind.MISSED_SESSIONS
-        points = [
-            [
-                inputs.numbers[s.pk],
-                s.scheduled_at.date().isoformat(),
-                1.0 if s.status == "attended" else 0.0,
-            ]
-            for s in due
-        ]
-        chart = {
-            "label": "Attended (1) or missed (0)",
-            "points": points,
-            "marked": missed,
-            "threshold": None,
-        }
+        charts = [attendance_chart(inputs, due)] if due else []
+        marked = list(missed)
+        if event.alliance_falling and signals.falling:
+            chart = falling_chart(inputs, signals.falling[0])
+            charts.append(chart)
+            marked += chart["marked"]
+        if event.unreturned_measures:
+            charts.append(measures_chart(inputs, event))
+        lead, others = lead_chart(charts)
         found = evidence(
             inputs,
             event,
             key=f"{event.level}:{','.join(map(str, missed))}",
-            marked=missed,
-            chart=chart,
+            marked=sorted(set(marked)),
+            chart=lead,
+            other_charts=others,
         )
         findings.append(finding(kind, f"{event.rule}:{event.level}", found))
     return findings
 
 
-def combined_findings(signals: EpisodeSignals) -> list[Finding]:
-    """The core's combination rules that join two signals (alliance, adherence, outcome)."""
+#: The signals each combination rule joins (the core's COMBINATION_RULES).
+_JOINED = {
+    "alliance_falling_with_nonadherence": ("alliance_falling", "nonadherence"),
+    "alliance_falling_with_not_on_track": ("alliance_falling", "not_on_track"),
+    "nonadherence_with_not_on_track": ("nonadherence", "not_on_track"),
+}
+
+
+def combined_findings(
+    inputs: EpisodeInputs,
+    signals: EpisodeSignals,
+    adherence: list[Finding],
+    outcome: list[Finding],
+) -> list[Finding]:
+    """The core's combination rules that join two signals (alliance, adherence, outcome).
+
+    The evidence draws each joined signal as its own alert does (the alliance with the
+    sessions of its fall marked, every non-adherence chart, the PHQ-9 against the expected
+    curve). The key is the latest day of the evidence (a session's day, a window's last
+    day, the start of a supply gap, the latest missed dose, a BARS rating): a new drop, a
+    new window, another gap opens an acknowledged alert again; the same evidence does not.
+    """
     findings = []
     for priority in combined_risk(
         signals.falling, signals.adherence, signals.off_track, signals.engagement
     ):
         for rule in priority.rules:
-            if "_with_" not in rule:
+            if rule not in _JOINED:
                 continue
             code, _rank = COMBINATION_RULES[rule]
-            found = {
-                "rule": priority.rule,
-                "source": SOURCES["combined_risk"],
-                "key": rule,
-                "signal": {"rules": list(priority.rules), "priority": priority.priority},
-                "signals": [signal_json(s) for s in priority.evidence],
-                "sessions": [],
-                "chart": None,
-            }
+            charts: list[dict[str, Any]] = []
+            marked: set[int] = set()
+            days: list[date] = []
+            for part in _JOINED[rule]:
+                if part == "alliance_falling":
+                    for falling in signals.falling:
+                        chart = falling_chart(inputs, falling)
+                        charts.append(chart)
+                        marked |= set(chart["marked"])
+                        session = inputs.session_of(falling_latest_session(falling))
+                        days += [session.day] if session is not None else []
+                elif part == "nonadherence":
+                    charts += [f.evidence["chart"] for f in adherence if f.evidence["chart"]]
+                    days += [evidence_day(inputs, s) for s in signals.adherence]
+                else:
+                    charts += [f.evidence["chart"] for f in outcome]
+                    marked |= {n for f in outcome for n in f.evidence["chart"]["marked"]}
+                    for event in signals.off_track:
+                        session = inputs.session_of(event.session)
+                        days += [session.day] if session is not None else []
+            lead, others = lead_chart(charts)
+            found = evidence(
+                inputs,
+                None,
+                key=f"latest:{max(days).isoformat()}" if days else rule,
+                marked=sorted(marked),
+                chart=lead,
+                source=SOURCES["combined_risk"],
+                rule=priority.rule,
+                other_charts=others,
+            )
+            found["signal"] = {"rules": list(priority.rules), "priority": priority.priority}
+            found["signals"] = [signal_json(s) for s in priority.evidence]
             findings.append(finding(AlertKind.COMBINED, rule, found, priority=code))
     return findings
 
@@ -217,11 +261,13 @@ def findings_for(
     model: dict[str, Any] | None = None,
 ) -> list[Finding]:
     """Every alert the episode should have on ``as_of``, from its core signals."""
+    outcome = outcome_findings(inputs, signals, model)
+    adherence = adherence_findings(inputs, signals)
     return [
         *alliance_findings(inputs, signals),
         *disagreement_findings(inputs, thresholds),
-        *outcome_findings(inputs, signals, model),
-        *adherence_findings(inputs, signals),
+        *outcome,
+        *adherence,
         *engagement_findings(inputs, signals, as_of),
-        *combined_findings(signals),
+        *combined_findings(inputs, signals, adherence, outcome),
     ]

@@ -45,6 +45,9 @@ __all__ = [
 ]
 
 MAX_SNOOZE_DAYS = 90
+NOTE_LENGTH = AlertAction._meta.get_field("note").max_length or 2000
+#: The snooze reason is kept whole in ``Alert.snooze_reason`` (and in the action's note).
+REASON_LENGTH = Alert._meta.get_field("snooze_reason").max_length or 500
 STRATEGY_CODES = {code for code, _label in Strategy.choices}
 
 
@@ -121,11 +124,23 @@ def _strategies(values: Iterable[str]) -> list[str]:
 
 def _note(text: str | None, *, required: str = "") -> str:
     note = (text or "").strip()
-    if len(note) > 2000:
+    if len(note) > NOTE_LENGTH:
         raise clinic_services.FormInvalid({"note": [_("Keep it under 2000 characters.")]})
     if required and not note:
         raise clinic_services.FormInvalid({"note": [required]})
     return note
+
+
+def _reason(text: str | None) -> str:
+    """A snooze reason: required, and no longer than the field that keeps it."""
+    reason = (text or "").strip()
+    if not reason:
+        raise clinic_services.FormInvalid({"reason": [_("Say why the alert can wait.")]})
+    if len(reason) > REASON_LENGTH:
+        raise clinic_services.FormInvalid(
+            {"reason": [_("Keep it under %(n)d characters.") % {"n": REASON_LENGTH}]}
+        )
+    return reason
 
 
 def acknowledge(
@@ -166,7 +181,7 @@ def acknowledge(
 def snooze(actor: Actor, alert_id: object, data: Mapping[str, Any]) -> AlertAction:
     """Put an alert aside until a date, with a reason; the worker opens it again then."""
     alert = _writable(actor, alert_id)
-    reason = _note(data.get("reason"), required=_("Say why the alert can wait."))
+    reason = _reason(data.get("reason"))
     today = timezone.localdate()
     try:
         until = date.fromisoformat(str(data.get("until", "")).strip())
@@ -183,7 +198,7 @@ def snooze(actor: Actor, alert_id: object, data: Mapping[str, Any]) -> AlertActi
         Alert.objects.filter(pk=alert.pk).update(
             status=AlertStatus.SNOOZED,
             snoozed_until=until,
-            snooze_reason=reason[:500],
+            snooze_reason=reason,
             last_updated_at=now,
         )
         action = AlertAction.objects.create(

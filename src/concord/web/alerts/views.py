@@ -74,6 +74,23 @@ def refill_windows(evidence: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
+def chart_svgs(evidence: dict[str, Any]) -> list[str]:
+    """The evidence's charts as SVG: the main one, then the others (a combined alert draws
+    each joined signal, an engagement alert each part of its score)."""
+    charts = [evidence.get("chart"), *(evidence.get("other_charts") or [])]
+    drawn = [evidence_chart_svg(c, ident=f"ae{i}") for i, c in enumerate(charts)]
+    return [mark_safe(svg) for svg in drawn if svg]  # noqa: S308 - built from escaped values
+
+
+def day_ranges(evidence: dict[str, Any]) -> list[str]:
+    """The days of the evidence (days without supply, days of missed doses, a BARS
+    rating's day) as "first – last", or the one day."""
+    return [
+        d["first"] if d.get("first") == d.get("last") else f"{d.get('first')} – {d.get('last')}"
+        for d in evidence.get("days") or []
+    ]
+
+
 @roles(Role.CLINICIAN, Role.SUPERVISOR)
 @require_http_methods(["GET", "POST"])
 def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
@@ -102,7 +119,6 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     evidence = alert.evidence or {}
-    chart = evidence_chart_svg(evidence.get("chart"))
     return render(
         request,
         "alerts/detail.html",
@@ -110,7 +126,8 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             "alert": alert,
             "evidence": evidence,
             "figures": figures(evidence),
-            "chart_svg": mark_safe(chart),  # noqa: S308 - built from escaped values
+            "charts": chart_svgs(evidence),
+            "days": day_ranges(evidence),
             "actions": services.actions_of(alert),
             "strategies": [
                 (code, label, code in SUGGESTED_STRATEGIES.get(alert.kind, ()))
@@ -121,6 +138,8 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             "can_act": actor.user.role == Role.CLINICIAN and alert.status != AlertStatus.RESOLVED,
             "errors": errors,
             "tomorrow": timezone.localdate() + timedelta(days=1),
+            "note_length": services.NOTE_LENGTH,
+            "reason_length": services.REASON_LENGTH,
             "posted": request.POST if errors else None,
         },
         status=400 if errors else 200,
