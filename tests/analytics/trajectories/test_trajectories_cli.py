@@ -174,8 +174,11 @@ def test_cli_missing_column_and_bad_options(tmp_path: Path) -> None:
         "identify-sg", SGDATA, "--sg-var-list", BDI_1_12, "--sg-crit1-cutoff", "-7",
         "--out", str(out),
     )  # fmt: skip
-    assert code == 1
-    assert "zero or positive" in output
+    # an impossible option value is a usage error, like any other bad option
+    assert code == 2
+    assert "--sg-crit1-cutoff: -7 is not allowed: must be zero or positive" in " ".join(
+        output.replace("│", " ").split()
+    )
     assert not out.exists()
 
 
