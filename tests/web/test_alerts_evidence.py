@@ -95,7 +95,9 @@ def test_a_one_point_fall_at_the_ceiling_is_not_a_rupture(cast: Cast) -> None:
     srs_series(cast, totals)
     supply_gap(cast)
     recompute_patient(cast.patient_a.pk)
-    assert set(live(cast)) == {"non_adherence"}  # no rupture, no combined risk
+    # The one-point fall is the feedback systems' drop (talk about it: alliance_drop), but
+    # no rupture, and not a falling alliance (3 points), so no combined risk.
+    assert set(live(cast)) == {"alliance_drop", "non_adherence"}
     signals = signals_of(cast)
     guards = [(e.code, e.share_at_maximum) for e in signals.alliance if isinstance(e, Guard)]
     assert guards == [("ceiling", pytest.approx(5 / 6))]
@@ -113,9 +115,10 @@ def test_the_ceiling_guard_stops_a_rupture_the_sd_floor_lets_through(cast: Cast)
     srs_series(cast, totals)
     supply_gap(cast)
     recompute_patient(cast.patient_a.pk)
-    # Falls of 2 points are no PCOMS drop; 34 is below 36. Not a rupture, so no falling
-    # alliance and no combined alert with the supply gap.
-    assert set(live(cast)) == {"low_alliance", "non_adherence"}
+    # Falls of 2 points are a PCOMS drop (>= 1) but not a falling alliance (>= 3); 34 is
+    # below 36. Not a rupture, so no falling alliance and no combined alert with the
+    # supply gap.
+    assert set(live(cast)) == {"alliance_drop", "low_alliance", "non_adherence"}
     signals = signals_of(cast)
     assert not [e for e in signals.alliance if isinstance(e, RuptureRepairEpisode)]
     assert [e.code for e in signals.alliance if isinstance(e, Guard)] == ["ceiling"]

@@ -34,7 +34,7 @@ from concord.analytics.trajectories import (
     RuptureRepairEpisode,
     detect_alliance_signals,
 )
-from concord.analytics.trajectories.alliance_events import PatientId
+from concord.analytics.trajectories.alliance_events import AllianceDrop, PatientId
 from concord.analytics.trajectories.not_on_track import (
     OutcomeNotOnTrack,
     RecoveryCurveModel,
@@ -47,6 +47,7 @@ from concord.web.alerts.rule_settings import (
     ADHERENCE_SETTINGS,
     ALLIANCE_SETTINGS,
     ENGAGEMENT_SETTINGS,
+    FALLING_MIN_DROP,
     NOT_ON_TRACK_SETTINGS,
     RECENT_ALLIANCE_SESSIONS,
     REFILL_MEASURE,
@@ -107,7 +108,17 @@ def _alliance(batch: list[EpisodeInputs], out: dict[int, EpisodeSignals]) -> Non
             e.key: e.alliance[-RECENT_ALLIANCE_SESSIONS:][0].number for e in group
         }
         last: dict[PatientId, int] = {e.key: e.alliance[-1].number for e in group}
-        for falling in falling_alliance(signals, recent, last, rupture_criterion=RUPTURE_CRITERION):
+        # Only a fall of FALLING_MIN_DROP points makes the alliance falling; smaller drops
+        # are alerts of their own (alliance_drop), not escalated.
+        large = AllianceSignals(
+            events=tuple(
+                e
+                for e in signals.events
+                if not (isinstance(e, AllianceDrop) and -e.change < FALLING_MIN_DROP[code] - 1e-9)
+            ),
+            session_changes=signals.session_changes,
+        )
+        for falling in falling_alliance(large, recent, last, rupture_criterion=RUPTURE_CRITERION):
             out[int(falling.patient)].falling.append(falling)
 
 
