@@ -450,7 +450,11 @@ def select_cases_command(
         typer.Option("--min-sess-num", help="Minimum observed sessions (method min_sess)."),
     ] = None,
     return_id_lgl: Annotated[
-        str, typer.Option("--return-id-lgl", help="Write id and sg_select for everyone.")
+        str,
+        typer.Option(
+            "--return-id-lgl",
+            help="true: id and sg_select only; false: the input with sg_select added.",
+        ),
     ] = "false",
     compat: CompatNoEffectOpt = "default",
 ) -> None:

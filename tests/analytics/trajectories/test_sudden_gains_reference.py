@@ -134,9 +134,15 @@ def test_select_cases_against_suddengains_select_cases_min_sess9(sgdata: pl.Data
     )
     assert_same_table(actual, expected)
     assert actual["sg_select"].sum() == 35
-    kept = select_cases(sgdata, "id", BDI_1_12, method="min_sess", min_sess_num=9)
-    assert kept.columns == sgdata.columns
-    assert kept["id"].to_list() == actual.filter("sg_select")["id"].to_list()
+    # return_id_lgl = FALSE (the package's default): the input's rows in the input's order,
+    # every column, sg_select added (select_cases.R left-joins the selection onto the data).
+    shuffled = sgdata.reverse()
+    every = select_cases(shuffled, "id", BDI_1_12, method="min_sess", min_sess_num=9)
+    assert every.columns == [*sgdata.columns, "sg_select"]
+    assert every.drop("sg_select").equals(shuffled)
+    assert every.height == 43 and every["sg_select"].sum() == 35
+    by_id = dict(zip(actual["id"].to_list(), actual["sg_select"].to_list(), strict=True))
+    assert every["sg_select"].to_list() == [by_id[i] for i in every["id"].to_list()]
 
 
 def test_define_crit1_cutoff_against_suddengains_define_crit1_cutoff(

@@ -57,13 +57,15 @@ def select_cases(
         (x = observed, . = missing). ``"min_sess"``: keep persons with at least
         ``min_sess_num`` observed values in ``sg_var_list``.
     return_id_lgl
-        If True return ``id`` and the logical ``sg_select`` for every person;
-        otherwise the selected rows of ``data`` (all columns).
+        If True return ``id`` and the logical ``sg_select`` for every person, ordered
+        by id; otherwise every row of ``data`` (all its columns, in its own order) with
+        ``sg_select`` added, as the package does. Keep the selected persons with
+        ``.filter(pl.col("sg_select"))``.
 
     Returns
     -------
     polars.DataFrame
-        Rows ordered by id.
+        One row per person.
 
     Notes
     -----
@@ -86,4 +88,8 @@ def select_cases(
         raise TrajectoryInputError(f"method must be 'pattern' or 'min_sess', got {method!r}")
     if return_id_lgl:
         return ordered.select(id_var_name).with_columns(pl.Series("sg_select", selected))
-    return ordered.filter(pl.Series(selected))
+    # As the package's left join of the input onto the selection: every input row, in the
+    # input's order, with sg_select added.
+    in_input_order = np.empty_like(selected)
+    in_input_order[order] = selected
+    return data.with_columns(pl.Series("sg_select", in_input_order))
