@@ -454,9 +454,7 @@ def test_datetime_period_bounds_are_taken_as_dates() -> None:
 
 # ----------------------------------------------------------------------- ISO 8601 / FHIR
 
-FHIR_DISPENSES = Path(
-    "/work/shared/data/fhir-r4-medication-examples/medicationdispense_summary.csv"
-)
+FHIR_DISPENSES = Path(__file__).parent / "data" / "fhir_r4_medicationdispense_summary.csv"
 
 
 def test_iso8601_date_format_takes_the_written_calendar_date() -> None:
@@ -476,7 +474,6 @@ def test_iso8601_date_format_takes_the_written_calendar_date() -> None:
     assert info.value.rows == (2,)
 
 
-@pytest.mark.skipif(not FHIR_DISPENSES.exists(), reason="shared FHIR examples not present")
 def test_fhir_r4_example_dispenses_completed_and_handed_over() -> None:
     # HL7 FHIR R4 examples (CC0), Patient/pat1, status completed with whenHandedOver and
     # daysSupply: 11 dispenses. By handed-over date:

@@ -5,10 +5,10 @@ Patient (WAI-SR), clinician (WAI-SRT) and observer (WAI-O-S) ratings of the same
 lined up by Goal, Task and Bond. Patient and clinician disagree *reliably* on a scale when
 ``|patient - clinician| > 1.96 * S_diff`` with ``S_diff = sqrt(SEM_p**2 + SEM_c**2)`` and
 ``SEM = SD * sqrt(1 - r)`` (Jacobson & Truax 1991, the same arithmetic as the reliable change
-index, ../shared/specs/trajectories.md section 2). Both forms share the 1-5 item-mean metric,
+index, docs/analytics/trajectories.md). Both forms share the 1-5 item-mean metric,
 the SD is the site's pooled SD of that scale over its patient and clinician ratings (as JT
 use the clinical sample's SD) and ``r = .80`` (Munder et al. 2010: alpha > .80 for the
-WAI-SR, ../shared/specs/instruments.md); with one SD and one r for both,
+WAI-SR, Clin Psychol Psychother 17(3) 231-239); with one SD and one r for both,
 ``S_diff = sqrt(2) * SEM`` and the threshold is the core's
 :func:`reliable_change_criterion` ``reliable_change_value``. Fewer than
 :data:`MIN_RATINGS_FOR_SD` ratings: no SD, no flags (said on the page).
