@@ -16,6 +16,13 @@ from .conftest import CAST_NAMES, Cast
 ANON_PAGE = 302  # pages send unknown people to sign in
 API_ANON = 401  # the API answers unknown people 401
 
+# Who gets a page (200) in the usual shapes of the tables; everyone else gets the default.
+STAFF_A = {"clin_a": 200, "colleague_a": 200, "sup_a": 200}  # team A's staff
+CLINICIANS_A = {"clin_a": 200, "colleague_a": 200}  # team A's clinicians (writers)
+ALL_STAFF = {"clin_a": 200, "colleague_a": 200, "clin_b": 200, "sup_a": 200, "sup_b": 200}
+ALL_CLINICIANS = {"clin_a": 200, "colleague_a": 200, "clin_b": 200}
+PATIENTS = {"patient_a": 200, "patient_b": 200}
+
 PageTable = dict[str, tuple[Callable[[Cast], dict[str, Any]], dict[str, int]]]
 ApiTable = dict[tuple[str, str], tuple[dict[str, Any] | None, dict[str, int]]]
 

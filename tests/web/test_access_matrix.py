@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from concord.web.api.api import api
 
-from .access_tables import API_ANON, ApiTable, PageTable, statuses
+from .access_tables import API_ANON, STAFF_A, ApiTable, PageTable, statuses
 from .conftest import CAST_NAMES, Cast
 from .test_alerts import ALERTS_PAGES
 from .test_barriers import BARRIERS_API, BARRIERS_PAGES
@@ -194,7 +194,6 @@ def test_every_admin_view_goes_through_the_administrator_rule() -> None:
 
 # ---------------------------------------------------------------- the API
 
-STAFF_A = {"clin_a": 200, "colleague_a": 200, "sup_a": 200}
 
 # (method, path template, body) → expected status by person; {p}, {e}, {s} are team A's
 # patient, episode and session.

@@ -33,14 +33,18 @@ from concord.web.clinic.access import NotAllowed, NotFound
 from concord.web.clinic.models import CareEpisode
 from concord.web.clinic.services import FormInvalid
 
-from .access_tables import API_ANON, ApiTable, PageTable, statuses
+from .access_tables import (
+    ALL_CLINICIANS,
+    ALL_STAFF,
+    API_ANON,
+    CLINICIANS_A,
+    PATIENTS,
+    STAFF_A,
+    ApiTable,
+    PageTable,
+    statuses,
+)
 from .conftest import Cast
-
-STAFF_A = {"clin_a": 200, "colleague_a": 200, "sup_a": 200}
-CLINICIANS_A = {"clin_a": 200, "colleague_a": 200}
-ALL_STAFF = {"clin_a": 200, "colleague_a": 200, "clin_b": 200, "sup_a": 200, "sup_b": 200}
-ALL_CLINICIANS = {"clin_a": 200, "colleague_a": 200, "clin_b": 200}
-PATIENTS = {"patient_a": 200, "patient_b": 200}
 
 
 def web(cast: Cast, name: str) -> Actor:

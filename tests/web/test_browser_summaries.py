@@ -16,6 +16,7 @@ from django.urls import reverse
 from concord.web.materials.summary_models import SummaryRead, SummaryRevision
 
 from .browser_support import (
+    PHONE,
     audit_trail_emptied_afterwards,
     launch_chromium,
     new_page,
@@ -28,7 +29,6 @@ from .summary_fixtures import record_visit
 pytestmark = pytest.mark.browser
 
 CAST_PASSWORD = "a long test password"
-PHONE = {"width": 360, "height": 740}
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 NOTE = "You worked hard today. Start the exercises slowly."
 

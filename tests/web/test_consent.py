@@ -22,12 +22,8 @@ from concord.web.consent.models import ConsentRecord, HistoryIsAppendOnly, Suppo
 from concord.web.consent.policy import reconfirm_date
 from concord.web.consent.states import states_of
 
-from .access_tables import API_ANON, ApiTable, PageTable, statuses
+from .access_tables import API_ANON, CLINICIANS_A, PATIENTS, STAFF_A, ApiTable, PageTable, statuses
 from .conftest import Cast
-
-STAFF_A = {"clin_a": 200, "colleague_a": 200, "sup_a": 200}
-CLINICIANS_A = {"clin_a": 200, "colleague_a": 200}
-PATIENTS = {"patient_a": 200, "patient_b": 200}
 
 
 def web(cast: Cast, name: str) -> Actor:

@@ -28,12 +28,9 @@ from concord.web.decisions.models import (
     VersionChangeError,
 )
 
-from .access_tables import API_ANON, ApiTable, PageTable, statuses
+from .access_tables import ALL_STAFF, API_ANON, CLINICIANS_A, STAFF_A, ApiTable, PageTable, statuses
 from .conftest import Cast
 
-STAFF_A = {"clin_a": 200, "colleague_a": 200, "sup_a": 200}
-CLINICIANS_A = {"clin_a": 200, "colleague_a": 200}
-ALL_STAFF = {"clin_a": 200, "colleague_a": 200, "clin_b": 200, "sup_a": 200, "sup_b": 200}
 TODAY = timezone.localdate
 
 

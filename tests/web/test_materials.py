@@ -26,13 +26,11 @@ from concord.web.materials.models import (
     RevisionChangeError,
 )
 
-from .access_tables import API_ANON, ApiTable, PageTable, statuses
+from .access_tables import API_ANON, CLINICIANS_A, STAFF_A, ApiTable, PageTable, statuses
 from .conftest import Cast
 
 CLINIC_CLINICIANS = {"clin_a": 200, "colleague_a": 200, "clin_b": 200}  # one clinic, two teams
 CLINIC_STAFF = {**CLINIC_CLINICIANS, "sup_a": 200, "sup_b": 200}
-STAFF_A = {"clin_a": 200, "colleague_a": 200, "sup_a": 200}
-CLINICIANS_A = {"clin_a": 200, "colleague_a": 200}
 
 SERTRALINE_EN = """# Why you are taking sertraline
 

@@ -31,7 +31,7 @@ from concord.web.measures.models import (
     SignedLink,
 )
 
-from .access_tables import statuses
+from .access_tables import STAFF_A, statuses
 from .conftest import CAST_NAMES, Cast, make_session
 
 # ---------------------------------------------------------------- helpers
@@ -105,7 +105,6 @@ def _token_for_matrix(cast: Cast) -> dict[str, Any]:
     return {"token": raw}
 
 
-STAFF_A = {"clin_a": 200, "colleague_a": 200, "sup_a": 200}
 CLINICIANS_405 = {"clin_a": 405, "colleague_a": 405, "clin_b": 405}
 
 # Rows for tests/web/test_access_matrix.py (url name → arguments, status by person).

@@ -19,7 +19,7 @@ from concord.web.clinic.services import FormInvalid
 from concord.web.plans import goal_changes, goal_ratings, goals
 from concord.web.plans.models import Goal, GoalRating, GoalVersion
 
-from .access_tables import API_ANON, ApiTable, PageTable, statuses
+from .access_tables import API_ANON, CLINICIANS_A, STAFF_A, ApiTable, PageTable, statuses
 from .conftest import Cast, make_session
 from .plan_fixtures import (
     agreed_goal,
@@ -30,8 +30,6 @@ from .plan_fixtures import (
     web,
 )
 
-STAFF_A = {"clin_a": 200, "colleague_a": 200, "sup_a": 200}
-WRITERS_A = {"clin_a": 200, "colleague_a": 200}
 PATIENTS_405 = {"patient_a": 405, "patient_b": 405}  # POST-only: the method check
 
 
@@ -46,21 +44,21 @@ def _task(cast: Cast) -> dict[str, Any]:
 # Every page and API operation of this area, with the exact status for every person of the
 # cast (collected by test_access_matrix).
 PLANS_PAGES: PageTable = {
-    "plans:goal_new": (lambda c: {"episode_id": c.episode_a.pk}, statuses(404, **WRITERS_A)),
+    "plans:goal_new": (lambda c: {"episode_id": c.episode_a.pk}, statuses(404, **CLINICIANS_A)),
     "plans:goal": (_goal, statuses(404, **STAFF_A)),
-    "plans:goal_revise": (_goal, statuses(404, **WRITERS_A)),
-    "plans:goal_respond": (_goal, statuses(404, **WRITERS_A)),
-    "plans:goal_close": (_goal, statuses(404, **WRITERS_A)),
-    "plans:goal_rate": (_goal, statuses(404, **WRITERS_A)),
+    "plans:goal_revise": (_goal, statuses(404, **CLINICIANS_A)),
+    "plans:goal_respond": (_goal, statuses(404, **CLINICIANS_A)),
+    "plans:goal_close": (_goal, statuses(404, **CLINICIANS_A)),
+    "plans:goal_rate": (_goal, statuses(404, **CLINICIANS_A)),
     "plans:task_new": (
         lambda c: {"episode_id": c.episode_a.pk, "kind": "exercise"},
-        statuses(404, **WRITERS_A),
+        statuses(404, **CLINICIANS_A),
     ),
     "plans:task": (_task, statuses(404, **STAFF_A)),
-    "plans:task_revise": (_task, statuses(404, **WRITERS_A)),
-    "plans:task_end": (_task, statuses(404, **WRITERS_A)),
-    "plans:task_answer": (_task, statuses(404, **WRITERS_A)),
-    "plans:task_log": (_task, statuses(404, **WRITERS_A)),
+    "plans:task_revise": (_task, statuses(404, **CLINICIANS_A)),
+    "plans:task_end": (_task, statuses(404, **CLINICIANS_A)),
+    "plans:task_answer": (_task, statuses(404, **CLINICIANS_A)),
+    "plans:task_log": (_task, statuses(404, **CLINICIANS_A)),
     "plans:portal": (lambda c: {}, statuses(404, patient_a=200, patient_b=200)),
     "plans:portal_goal_new": (lambda c: {}, statuses(404, patient_a=200, patient_b=200)),
     "plans:portal_goal": (_goal, statuses(404, patient_a=200)),

@@ -30,11 +30,10 @@ from concord.web.materials.summary_models import (
 )
 from concord.web.plans import goal_changes
 
-from .access_tables import API_ANON, ApiTable, PageTable, statuses
+from .access_tables import API_ANON, STAFF_A, ApiTable, PageTable, statuses
 from .conftest import CAST_NAMES, Cast, make_session
 from .summary_fixtures import record_visit, visit_session, web
 
-STAFF_A = {"clin_a": 200, "colleague_a": 200, "sup_a": 200}
 NOTE = "Thank you for coming today. Keep your sleep diary."
 
 
