@@ -9,19 +9,20 @@ date in ``--date-format`` (R codes) or the name of a column (numbers of days, or
 extension. The CSV is written as AdhereR's tables are: its column names and row order, ISO
 dates, ``NA`` for missing, ``NaN`` / ``Inf`` kept, ``TRUE`` / ``FALSE``.
 
-Nothing is written when the input is rejected: the output goes to a temporary file that is
-renamed only once it is complete. ``--engine spark`` runs the distributed path end to end
+Before any input is read, the options are checked against the measure
+(:mod:`concord.cli.adherence_options`: an option that would do nothing is an error) and every
+output path is checked (:mod:`concord.cli.adherence_output`). The outputs are written to
+temporary files and renamed together only when all of them are complete: a failed run
+leaves nothing behind. ``--engine spark`` runs the distributed path end to end
 (:mod:`concord.cli.adherence_spark`): the same files, computed and written by Spark.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
+import datetime as dt
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,9 +39,36 @@ from concord.analytics.adherence import (
     event_intervals_and_gaps,
     treatment_episodes,
 )
+from concord.analytics.adherence.core import MED_GROUP_COLUMN, WINDOW_FIT_ERROR
 from concord.analytics.adherence.dates import r_to_strptime
 from concord.analytics.adherence.inputs import read_table
 from concord.analytics.adherence.pdc import proportion_of_days_covered
+from concord.cli.adherence_options import (
+    OptionError,
+    check_options,
+    option_name,
+    parse_bool,
+    parse_number,
+)
+from concord.cli.adherence_output import (
+    adherer_csv_frame,
+    check_output_paths,
+    group_output_path,
+    staged_outputs,
+    write_polars_table,
+    write_table,
+)
+
+__all__ = [
+    "Backend",
+    "RunSummary",
+    "adherence_command",
+    "adherer_csv_frame",
+    "compute",
+    "parse_bool",
+    "register",
+    "write_table",
+]
 
 MEASURES = (
     *(f"CMA{i}" for i in range(1, 10)),
@@ -52,6 +80,7 @@ MEASURES = (
 )
 
 ADHERER_DEFAULT_DATE_FORMAT = "%m/%d/%Y"
+EVENT_INTERVAL, GAP_DAYS = "event.interval", "gap.days"  # AdhereR's default column names
 
 
 @dataclass(frozen=True)
@@ -59,7 +88,10 @@ class Backend:
     """The functions one engine computes with: Polars tables or Spark DataFrames in and out.
 
     ``window_dates(frame, names, date_format)`` turns window columns of date text into dates
-    (CSV has no Date type); ``options`` are extra keyword arguments of every call.
+    (CSV has no Date type); ``rename(frame, {old: new})`` renames columns;
+    ``split_groups(frame, column)`` returns ``[(group, rows without column)]`` in row order;
+    ``keep_ids(frame, ids, id_column)`` keeps the rows whose ID is among the ID column of
+    ``ids``, in order; ``options`` are extra keyword arguments of every call.
     """
 
     compute_cma: Callable[..., Any]
@@ -68,7 +100,28 @@ class Backend:
     cma_per_episode: Callable[..., Any]
     cma_sliding_window: Callable[..., Any]
     window_dates: Callable[[Any, list[str], str], Any]
+    rename: Callable[[Any, dict[str, str]], Any]
+    split_groups: Callable[[Any, str], list[tuple[str, Any]]]
+    keep_ids: Callable[[Any, Any, str], Any]
     options: dict[str, Any]
+
+
+@dataclass
+class RunSummary:
+    """What a run read and wrote: input events and patients, rows written per file."""
+
+    events: int
+    patients: int
+    written: list[tuple[Path, int]] = field(default_factory=list)
+
+    def line(self, name: str, engine: str, elapsed: float) -> str:
+        """``CMA9: 1080 events, 100 patients -> 100 rows written to cma9.csv (duckdb, 0.1 s)``."""
+        files = [f"{rows} rows written to {path}" for path, rows in self.written[:1]]
+        files += [f"{rows} rows to {path}" for path, rows in self.written[1:]]
+        return (
+            f"{name}: {self.events} events, {self.patients} patients -> {', '.join(files)} "
+            f"({engine}, {elapsed:.2f} s)"
+        )
 
 
 def register(app: typer.Typer) -> None:
@@ -79,33 +132,6 @@ def register(app: typer.Typer) -> None:
         "event gaps, PDC. Options are AdhereR's arguments with dots turned into hyphens.",
         no_args_is_help=True,
     )(adherence_command)
-
-
-# ---------------------------------------------------------------- parsing helpers
-
-
-def parse_bool(value: str | None, option: str) -> bool | None:
-    """``true`` / ``false`` (any case; also ``TRUE``, ``T``, ``1``, ``0``) or not given."""
-    if value is None:
-        return None
-    text = value.strip().lower()
-    if text in ("true", "t", "1"):
-        return True
-    if text in ("false", "f", "0"):
-        return False
-    raise AdherenceInputError(f"{option} {value!r} is not true or false", column=option)
-
-
-def parse_window_value(value: str | None, columns: list[str]) -> float | str | None:
-    """A number of units, a column name, or a date string (left to the engine to parse)."""
-    if value is None:
-        return None
-    if value in columns:
-        return value
-    try:
-        return float(value)
-    except ValueError:
-        return value
 
 
 def _date_columns_to_dates(frame: pl.DataFrame, names: list[str], date_format: str) -> pl.DataFrame:
@@ -123,14 +149,38 @@ def _date_columns_to_dates(frame: pl.DataFrame, names: list[str], date_format: s
     return frame
 
 
+def _split_polars_groups(frame: pl.DataFrame, column: str) -> list[tuple[str, pl.DataFrame]]:
+    parts = frame.partition_by(column, maintain_order=True)
+    return [(str(part.get_column(column)[0]), part.drop(column)) for part in parts]
+
+
+def _keep_polars_ids(frame: pl.DataFrame, ids: pl.DataFrame, id_column: str) -> pl.DataFrame:
+    return frame.filter(pl.col(id_column).is_in(ids.get_column(id_column).implode()))
+
+
+POLARS_BACKEND = Backend(
+    compute_cma=compute_cma,
+    event_intervals_and_gaps=event_intervals_and_gaps,
+    treatment_episodes=treatment_episodes,
+    cma_per_episode=cma_per_episode,
+    cma_sliding_window=cma_sliding_window,
+    window_dates=_date_columns_to_dates,
+    rename=lambda frame, names: frame.rename(names),
+    split_groups=_split_polars_groups,
+    keep_ids=_keep_polars_ids,
+    options={"engine": "duckdb"},
+)
+
+
 def read_medication_groups(value: str, columns: list[str]) -> str | dict[str, str]:
     """A CSV shaped like AdhereR's med.groups (``name``, ``definition``) or a column name."""
     if value in columns and not Path(value).exists():
         return value
     path = Path(value)
     if not path.exists():
-        raise AdherenceInputError(
-            f"--medication-groups {value!r} is neither a file nor a column of the input"
+        raise OptionError(
+            f"--medication-groups {value!r} is neither a file nor a column of the input",
+            "--medication-groups",
         )
     table = pl.read_csv(path, infer_schema=False)
     if table.columns[:2] != ["name", "definition"]:
@@ -141,75 +191,13 @@ def read_medication_groups(value: str, columns: list[str]) -> str | dict[str, st
     return dict(zip(table["name"].to_list(), table["definition"].to_list(), strict=True))
 
 
-# ---------------------------------------------------------------- writing
-
-
-def adherer_csv_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """Every column as the text AdhereR writes: NA, TRUE/FALSE, ISO dates, Inf, NaN."""
-    columns = []
-    for name, dtype in frame.schema.items():
-        col = pl.col(name)
-        if dtype == pl.Boolean:
-            # a missing flag stays missing (NA), it is not FALSE
-            text: pl.Expr = pl.when(col).then(pl.lit("TRUE")).when(~col).then(pl.lit("FALSE"))
-        elif dtype.is_float():
-            whole = col.is_finite() & (col == col.floor()) & (col.abs() < 1e15)
-            text = (
-                pl.when(col.is_nan())
-                .then(pl.lit("NaN"))
-                .when(col == float("inf"))
-                .then(pl.lit("Inf"))
-                .when(col == float("-inf"))
-                .then(pl.lit("-Inf"))
-                .when(whole)
-                .then(col.cast(pl.Int64).cast(pl.String))
-                .otherwise(col.map_elements(_seventeen_digits, return_dtype=pl.String))
-            )
-        else:
-            text = col.cast(pl.String)
-        columns.append(text.fill_null("NA").alias(name))
-    return frame.select(columns)
-
-
-def _seventeen_digits(value: float) -> str:
-    """R's full-precision text of a double: 17 significant digits (``0.90000000000000002``)."""
-    return f"{value:.17g}"
-
-
-@contextlib.contextmanager
-def atomic_output(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it to ``path`` only on success."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.exists():
-        raise AdherenceInputError(f"output directory {str(directory)!r} does not exist")
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        yield temporary
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def write_table(frame: pl.DataFrame, path: Path) -> None:
-    """CSV (AdhereR's text conventions) or Parquet, chosen by the extension, atomically."""
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise AdherenceInputError(f"output {str(path)!r} must end in .csv or .parquet")
-    with atomic_output(path) as temporary:
-        if suffix == ".parquet":
-            frame.write_parquet(temporary)
-        else:
-            adherer_csv_frame(frame).write_csv(temporary, null_value="NA")
-
-
 # ---------------------------------------------------------------- the command
 
 Option = typer.Option
 
 
 def adherence_command(
+    ctx: typer.Context,
     measure: Annotated[
         str,
         typer.Argument(
@@ -226,20 +214,32 @@ def adherence_command(
     date_format: Annotated[
         str | None, Option(help="date.format (R codes, AdhereR default %m/%d/%Y)")
     ] = None,
-    followup_window_start: Annotated[str | None, Option(help="days, a date or a column")] = None,
-    followup_window_start_unit: Annotated[str, Option()] = "days",
-    followup_window_duration: Annotated[str | None, Option(help="number or column")] = None,
-    followup_window_duration_unit: Annotated[str, Option()] = "days",
-    observation_window_start: Annotated[str | None, Option(help="days, a date or a column")] = None,
-    observation_window_start_unit: Annotated[str, Option()] = "days",
-    observation_window_duration: Annotated[str | None, Option(help="number or column")] = None,
-    observation_window_duration_unit: Annotated[str, Option()] = "days",
+    followup_window_start: Annotated[
+        str | None, Option(help="units after the first event, a date or a column (default 0)")
+    ] = None,
+    followup_window_start_unit: Annotated[str, Option(help="days/weeks/months/years")] = "days",
+    followup_window_duration: Annotated[
+        str | None, Option(help="positive number or column (default 730)")
+    ] = None,
+    followup_window_duration_unit: Annotated[str, Option(help="days/weeks/months/years")] = "days",
+    observation_window_start: Annotated[
+        str | None, Option(help="units after the FUW start, a date or a column (default 0)")
+    ] = None,
+    observation_window_start_unit: Annotated[str, Option(help="days/weeks/months/years")] = "days",
+    observation_window_duration: Annotated[
+        str | None, Option(help="positive number or column (default 730)")
+    ] = None,
+    observation_window_duration_unit: Annotated[
+        str, Option(help="days/weeks/months/years")
+    ] = "days",
     carryover_within_obs_window: Annotated[str | None, Option(help="true/false")] = None,
     carryover_into_obs_window: Annotated[str | None, Option(help="true/false")] = None,
     carry_only_for_same_medication: Annotated[str | None, Option(help="true/false")] = None,
     consider_dosage_change: Annotated[str | None, Option(help="true/false")] = None,
     medication_change_means_new_treatment_episode: Annotated[str | None, Option()] = None,
-    dosage_change_means_new_treatment_episode: Annotated[str | None, Option()] = None,
+    dosage_change_means_new_treatment_episode: Annotated[
+        str | None, Option(help="no effect, as in AdhereR")
+    ] = None,
     maximum_permissible_gap: Annotated[float | None, Option()] = None,
     maximum_permissible_gap_unit: Annotated[
         str, Option(help="days/weeks/months/years/percent")
@@ -258,10 +258,25 @@ def adherence_command(
     medication_groups: Annotated[
         str | None, Option(help="CSV (name, definition) or a column")
     ] = None,
+    flatten_medication_groups: Annotated[
+        str | None,
+        Option(help="true: one table with the group column (default); false: a file per group"),
+    ] = None,
+    medication_groups_colname: Annotated[
+        str | None, Option(help="the group column of the flat table (default .MED_GROUP_ID)")
+    ] = None,
     followup_window_start_per_medication_group: Annotated[str | None, Option()] = None,
     keep_window_start_end_dates: Annotated[str | None, Option(help="event-gaps")] = None,
     remove_events_outside_followup_window: Annotated[str | None, Option(help="event-gaps")] = None,
     keep_event_interval_for_all_events: Annotated[str | None, Option(help="event-gaps")] = None,
+    event_interval_colname: Annotated[
+        str, Option(help="event-gaps, --event-info")
+    ] = EVENT_INTERVAL,
+    gap_days_colname: Annotated[str, Option(help="event-gaps, --event-info")] = GAP_DAYS,
+    force_na_cma_for_failed_patients: Annotated[
+        str | None,
+        Option(help="true (default): NA row; false: leave out patients without a FUW event"),
+    ] = None,
     event_info: Annotated[
         bool, Option("--event-info", help="Write getEventInfo() instead.")
     ] = False,
@@ -271,19 +286,41 @@ def adherence_command(
     period_end: Annotated[str | None, Option(help="pdc: measurement period end")] = None,
     drug_colname: Annotated[str | None, Option(help="pdc: drug column")] = None,
     threshold: Annotated[float | None, Option(help="pdc: adherence threshold (0.80)")] = None,
+    parallel_backend: Annotated[
+        str, Option(help="accepted, ignored: the engine parallelises on its own")
+    ] = "none",
+    parallel_threads: Annotated[
+        str, Option(help="accepted, ignored: the engine parallelises on its own")
+    ] = "auto",
     engine: Annotated[
         str, Option(help="duckdb (default) or spark (Spark reads, computes and writes)")
     ] = "duckdb",
-    quiet: Annotated[bool, Option("--quiet", "-q", help="No progress or summary.")] = False,
+    quiet: Annotated[
+        bool, Option("--quiet", "-q", help="No progress, notices or summary.")
+    ] = False,
 ) -> None:
     """Compute an adherence measure the way AdhereR does and write the table."""
-    options = {k: v for k, v in locals().items() if k not in ("measure", "input_path", "out")}
+    options = {
+        k: v for k, v in locals().items() if k not in ("ctx", "measure", "input_path", "out")
+    }
+    options["given"] = _given_on_command_line(ctx, options)
     console = Console(stderr=True, quiet=quiet)
     started = time.perf_counter()
     try:
         name = _canonical_measure(measure)
         if engine not in ("duckdb", "spark"):
-            raise AdherenceInputError(f"unknown engine {engine!r}: use 'duckdb' or 'spark'")
+            raise OptionError(f"unknown engine {engine!r}: use 'duckdb' or 'spark'", "--engine")
+        if name == "pdc" and engine == "spark":
+            raise OptionError(
+                "pdc is computed with Polars only: leave out --engine spark", "--engine"
+            )
+        notices = check_options(name, options, options["given"])
+        paths = {"--out": out}
+        if mapping_out is not None:
+            paths["--mapping-out"] = mapping_out
+        check_output_paths(paths)
+        for notice in notices:
+            console.print(f"Note: {notice}", soft_wrap=True, highlight=False, markup=False)
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -298,55 +335,54 @@ def adherence_command(
                 summary = run_on_spark(name, input_path, out, options, progress)
             else:
                 summary = _run_on_duckdb(name, input_path, out, options, progress)
+    except OptionError as error:
+        typer.echo(f"Error: {error}{error.where()}", err=True)
+        raise typer.Exit(code=1) from None
     except AdherenceInputError as error:
         where = f" [column {error.column}]" if error.column else ""
         typer.echo(f"Error: {error}{where}", err=True)
         raise typer.Exit(code=1) from None
-    events, patients, rows = summary
-    elapsed = time.perf_counter() - started
+    except OSError as error:  # reading or writing failed: no output was written
+        typer.echo(f"Error: {error}", err=True)
+        raise typer.Exit(code=1) from None
     # One line whatever the terminal's width, so that logs and scripts can read it.
     console.print(
-        f"{name}: {events} events, {patients} patients "
-        f"-> {rows} rows written to {out} ({engine}, {elapsed:.2f} s)",
+        summary.line(name, engine, time.perf_counter() - started),
         soft_wrap=True,
         highlight=False,
+        markup=False,
     )
+
+
+def _given_on_command_line(ctx: typer.Context, options: dict[str, Any]) -> frozenset[str]:
+    """The options given on the command line (or by environment), not left at their default."""
+    given = set()
+    for name in options:
+        source = ctx.get_parameter_source(name)
+        # Typer's vendored Click has its own ParameterSource enum: compare by name
+        if source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP"):
+            given.add(name)
+    return frozenset(given)
 
 
 def _run_on_duckdb(
     name: str, input_path: Path, out: Path, options: dict[str, Any], progress: Progress
-) -> tuple[int, int, int]:
-    """Read with Polars, compute on DuckDB, write; return (events, patients, rows written)."""
+) -> RunSummary:
+    """Read with Polars, compute on DuckDB, write every output together."""
     task = progress.add_task("reading input", total=3)
     frame = read_table(input_path)
     progress.update(task, advance=1, description=f"computing {name}")
     if name == "pdc":
-        result, mapping = _pdc(frame, options), None
+        tables: list[tuple[Path, Any]] = [(out, _pdc(frame, options))]
     else:
-        backend = Backend(
-            compute_cma=compute_cma,
-            event_intervals_and_gaps=event_intervals_and_gaps,
-            treatment_episodes=treatment_episodes,
-            cma_per_episode=cma_per_episode,
-            cma_sliding_window=cma_sliding_window,
-            window_dates=_date_columns_to_dates,
-            options={"engine": options["engine"]},
-        )
-        result, mapping = compute(name, frame, frame.columns, options, backend)
+        tables = compute(name, frame, frame.columns, options, POLARS_BACKEND, out)
     progress.update(task, advance=1, description="writing output")
-    if mapping is not None:
-        write_table(mapping, mapping_path(options))
-    write_table(result, out)
+    summary = RunSummary(frame.height, frame.get_column(options["id_colname"]).n_unique())
+    with staged_outputs() as staged:
+        for path, table in tables:
+            summary.written.append((path, write_polars_table(table, staged.add(path), path)))
     progress.update(task, advance=1)
-    return frame.height, frame.get_column(options["id_colname"]).n_unique(), result.height
-
-
-def mapping_path(options: dict[str, Any]) -> Path:
-    """Where ``--return-mapping-events-episodes true`` writes the mapping."""
-    if options["mapping_out"] is None:
-        raise AdherenceInputError("--return-mapping-events-episodes true needs --mapping-out FILE")
-    path: Path = options["mapping_out"]
-    return path
+    return summary
 
 
 def _canonical_measure(measure: str) -> str:
@@ -359,28 +395,26 @@ def _canonical_measure(measure: str) -> str:
 def _flags(options: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     flags: dict[str, Any] = {}
     for name in names:
-        value = parse_bool(options[name], "--" + name.replace("_", "-"))
+        value = parse_bool(options[name], option_name(name))
         if value is not None:
             flags[name] = value
     return flags
 
 
+# ---------------------------------------------------------------- computing
+
+
 def compute(
-    name: str, frame: Any, columns: list[str], o: dict[str, Any], backend: Backend
-) -> tuple[Any, Any]:
-    """Run measure ``name`` (not pdc) with the options ``o``; return (result, mapping)."""
+    name: str, frame: Any, columns: list[str], o: dict[str, Any], backend: Backend, out: Path
+) -> list[tuple[Path, Any]]:
+    """Run measure ``name`` (not pdc) with the options ``o``; return ``[(path, table)]``.
+
+    The tables are those to write: the result (or one per medication group with
+    ``--flatten-medication-groups false``) and the episode mapping, with the output column
+    names asked for.
+    """
     date_format = o["date_format"] or ADHERER_DEFAULT_DATE_FORMAT
-    windows: dict[str, Any] = {}
-    for key in (
-        "followup_window_start",
-        "followup_window_duration",
-        "observation_window_start",
-        "observation_window_duration",
-    ):
-        value = parse_window_value(o[key], columns)
-        if value is not None:
-            windows[key] = value
-            windows[key + "_unit"] = o[key + "_unit"]
+    windows = _window_arguments(name, o, columns, date_format)
     named = [v for v in windows.values() if isinstance(v, str) and v in columns]
     if named:
         frame = backend.window_dates(frame, named, date_format)
@@ -397,6 +431,108 @@ def compute(
     groups = None
     if o["medication_groups"] is not None:
         groups = read_medication_groups(o["medication_groups"], columns)
+    try:
+        result, mapping, fuw_events = _call(name, frame, o, backend, common, groups)
+    except AdherenceInputError as error:
+        if str(error).startswith(WINDOW_FIT_ERROR):
+            raise _window_fit_error(error, o, columns) from None
+        raise
+    if fuw_events is not None:
+        # force.NA.CMA.for.failed.patients = FALSE: AdhereR leaves out the patients its
+        # per-patient computation never reaches, those without an event in the FUW
+        result = backend.keep_ids(result, fuw_events, o["id_colname"])
+    result = _rename_columns(name, result, o, backend)
+    tables: list[tuple[Path, Any]] = [(out, result)]
+    if groups is not None and parse_bool(o["flatten_medication_groups"], "") is False:
+        tables = [
+            (group_output_path(out, group), table)
+            for group, table in backend.split_groups(result, MED_GROUP_COLUMN)
+        ]
+    if mapping is not None:
+        tables.append((o["mapping_out"], mapping))
+    return tables
+
+
+def _window_arguments(
+    name: str, o: dict[str, Any], columns: list[str], date_format: str
+) -> dict[str, Any]:
+    """The window keyword arguments: each value given, and every unit (AdhereR applies a
+    unit given alone to the default value)."""
+    keys = ["followup_window_start", "followup_window_duration"]
+    if name != "episodes":
+        keys += ["observation_window_start", "observation_window_duration"]
+    windows: dict[str, Any] = {}
+    for key in keys:
+        windows[key + "_unit"] = o[key + "_unit"]
+        value = o[key]
+        if value is None:
+            continue
+        number = parse_number(value)
+        if value in columns:
+            windows[key] = value
+        elif number is not None:
+            windows[key] = number
+        elif key.endswith("_duration"):
+            raise OptionError(
+                f"{option_name(key)} {value!r} is neither a number nor a column of the input",
+                option_name(key),
+            )
+        elif _parses_as_date(value, date_format):
+            windows[key] = value
+        else:
+            raise OptionError(
+                f"{option_name(key)} {value!r} is neither a number, a column of the input nor "
+                f"a date in --date-format {date_format!r}",
+                option_name(key),
+            )
+    return windows
+
+
+def _parses_as_date(text: str, date_format: str) -> bool:
+    try:
+        dt.datetime.strptime(text.strip(), r_to_strptime(date_format))
+    except ValueError:
+        return False
+    return True
+
+
+def _window_fit_error(
+    error: AdherenceInputError, o: dict[str, Any], columns: list[str]
+) -> OptionError:
+    """The containment error, naming the window options (or columns) that set the failing
+    edge instead of the ID column: the OW start for an OW starting before the FUW; the OW
+    start, OW duration and FUW duration for an OW ending after it."""
+    text = str(error)
+    starts_before = "(it starts before" in text
+    ends_after = "ends after it)" in text
+    candidates: list[str] = []
+    if starts_before:
+        candidates += ["observation_window_start", "followup_window_start"]
+    if ends_after:
+        candidates += [
+            "observation_window_start",
+            "observation_window_duration",
+            "followup_window_duration",
+        ]
+    candidates = list(dict.fromkeys(candidates))
+    chosen = [c for c in candidates if o[c] is not None]
+    units = [c + "_unit" for c in candidates if c + "_unit" in o["given"]]
+    if not chosen and not units:
+        chosen = ["observation_window_start" if starts_before else "observation_window_duration"]
+    named_columns = [o[c] for c in chosen if o[c] is not None and o[c] in columns]
+    names = [option_name(c) for c in chosen if not (o[c] is not None and o[c] in columns)]
+    return OptionError(text, *names, *map(option_name, units), columns=named_columns)
+
+
+def _call(
+    name: str,
+    frame: Any,
+    o: dict[str, Any],
+    backend: Backend,
+    common: dict[str, Any],
+    groups: str | dict[str, str] | None,
+) -> tuple[Any, Any, Any]:
+    """Run the measure; return (result, mapping or None, FUW events or None)."""
     carry = _flags(o, ("carry_only_for_same_medication", "consider_dosage_change"))
     episode_flags = _flags(
         o,
@@ -410,6 +546,7 @@ def compute(
     if o["maximum_permissible_gap"] is not None:
         gap["maximum_permissible_gap"] = o["maximum_permissible_gap"]
     if name.startswith("CMA"):
+        drop_failed = parse_bool(o["force_na_cma_for_failed_patients"], "") is False
         result = backend.compute_cma(
             name,
             frame,
@@ -417,12 +554,11 @@ def compute(
             **carry,
             **_flags(o, ("followup_window_start_per_medication_group",)),
             medication_groups=groups,
-            event_info=o["event_info"],
+            event_info=o["event_info"] or drop_failed,
         )
         if o["event_info"]:
-            assert result.event_info is not None
-            return result.event_info, None
-        return result.cma, None
+            return result.event_info, None, None
+        return result.cma, None, result.event_info if drop_failed else None
     if name == "event-gaps":
         table = backend.event_intervals_and_gaps(
             frame,
@@ -439,14 +575,9 @@ def compute(
                 ),
             ),
         )
-        return table.events, None
+        return table.events, None, None
     if name == "episodes":
-        for key in ("observation_window_start", "observation_window_duration"):
-            common.pop(key, None)
-            common.pop(key + "_unit", None)
-        mapping = parse_bool(
-            o["return_mapping_events_episodes"], "--return-mapping-events-episodes"
-        )
+        mapping = parse_bool(o["return_mapping_events_episodes"], "")
         episodes = backend.treatment_episodes(
             frame,
             **common,
@@ -456,21 +587,21 @@ def compute(
             **_flags(o, ("carryover_within_obs_window",)),
             return_mapping_events_episodes=bool(mapping),
         )
-        return episodes.episodes, episodes.mapping
+        return episodes.episodes, episodes.mapping, None
     if name == "per-episode":
         per_episode = backend.cma_per_episode(
             frame,
-            cma_to_apply=o["cma_to_apply"],
+            cma_to_apply=o["cma_to_apply"].upper(),
             **common,
             **carry,
             **episode_flags,
             **gap,
             medication_groups=groups,
         )
-        return per_episode.cma, None
+        return per_episode.cma, None, None
     sliding = backend.cma_sliding_window(
         frame,
-        cma_to_apply=o["cma_to_apply"],
+        cma_to_apply=o["cma_to_apply"].upper(),
         **common,
         **carry,
         sliding_window_start=o["sliding_window_start"],
@@ -482,12 +613,27 @@ def compute(
         sliding_window_no_steps=o["sliding_window_no_steps"],
         medication_groups=groups,
     )
-    return sliding.cma, None
+    return sliding.cma, None, None
+
+
+def _rename_columns(name: str, table: Any, o: dict[str, Any], backend: Backend) -> Any:
+    """AdhereR's output column names asked for: event.interval, gap.days, .MED_GROUP_ID."""
+    names: dict[str, tuple[str, str]] = {}  # old -> (new, option)
+    if name == "event-gaps" or (name.startswith("CMA") and o["event_info"]):
+        names[EVENT_INTERVAL] = (o["event_interval_colname"], "--event-interval-colname")
+        names[GAP_DAYS] = (o["gap_days_colname"], "--gap-days-colname")
+    if o["medication_groups_colname"] is not None:
+        names[MED_GROUP_COLUMN] = (o["medication_groups_colname"], "--medication-groups-colname")
+    renames = {old: new for old, (new, _) in names.items() if old != new and old in table.columns}
+    for old, new in renames.items():
+        if new in table.columns:
+            raise OptionError(
+                f"{names[old][1]} {new!r}: the output already has a column {new!r}", names[old][1]
+            )
+    return backend.rename(table, renames) if renames else table
 
 
 def _pdc(frame: pl.DataFrame, o: dict[str, Any]) -> pl.DataFrame:
-    if o["period_start"] is None or o["period_end"] is None:
-        raise AdherenceInputError("pdc needs --period-start and --period-end")
     extra: dict[str, Any] = {}
     if o["threshold"] is not None:
         extra["threshold"] = o["threshold"]

@@ -10,6 +10,9 @@ the test run's session (``conftest.spark``). Skipped without PySpark or Java.
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -198,3 +201,77 @@ def test_cli_spark_bad_rows_are_named(tmp_path: Path, spark: Any) -> None:
     assert "Polars only" in _fail(
         "spark", tmp_path / "pdc.csv", "pdc", str(source), "--id-colname", "ID"
     )
+
+
+def test_cli_spark_checks_outputs_first_and_writes_them_with_normal_permissions(
+    tmp_path: Path, spark: Any
+) -> None:
+    episodes = [
+        "adherence", "episodes", MED_EVENTS, *COLUMNS, "--maximum-permissible-gap", "180",
+        "--return-mapping-events-episodes", "true", "--engine", "spark",
+    ]  # fmt: skip
+    mapping = tmp_path / "mapping.csv"
+    for out in (tmp_path / "te.txt", tmp_path / "nodir" / "te.csv"):
+        result = runner.invoke(app, [*episodes, "--out", str(out), "--mapping-out", str(mapping)])
+        assert result.exit_code == 1 and "[option --out]" in result.output
+        assert list(tmp_path.iterdir()) == []
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "te.csv"
+        result = runner.invoke(app, [*episodes, "--out", str(out), "--mapping-out", str(mapping)])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mapping.csv", "te.csv"]
+    assert stat.S_IMODE(out.stat().st_mode) == stat.S_IMODE(mapping.stat().st_mode) == 0o644
+    assert re.fullmatch(
+        rf"episodes: 1080 events, 100 patients -> {pl.read_csv(out).height} rows written to "
+        rf"{re.escape(str(out))}, 1066 rows to {re.escape(str(mapping))} "
+        r"\(spark, \d+\.\d\d s\)",
+        result.output.strip().splitlines()[-1],
+    ), result.output
+
+
+def test_cli_spark_groups_per_file_and_failed_patients_left_out_as_on_duckdb(
+    tmp_path: Path, spark: Any
+) -> None:
+    groups = ["--medication-groups", str(DATA / "med_groups.csv")]
+    split = ["--flatten-medication-groups", "false"]
+    for engine in ("spark", "duckdb"):
+        (tmp_path / engine).mkdir()
+        out = tmp_path / engine / "cma9.csv"
+        result = runner.invoke(
+            app, ["adherence", "CMA9", str(DATA / "med_events_ATC.csv"), "--out", str(out),
+                  *COLUMNS, *groups, *split, "--engine", engine],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "spark").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "duckdb").iterdir())
+    assert len(names) == 6 and "cma9.Vitamins.csv" in names
+    for name in names:
+        assert (tmp_path / "spark" / name).read_bytes() == (tmp_path / "duckdb" / name).read_bytes()
+    late = ["--followup-window-start", "600", "--force-na-cma-for-failed-patients", "false"]
+    out, duck = _both(tmp_path / "failed", "CMA1", MED_EVENTS, ".csv", *COLUMNS, *late)
+    assert out.read_bytes() == duck.read_bytes()
+    assert pl.read_csv(out).height == 88  # 12 of the 100 patients have no event in the FUW
+
+
+def test_cli_spark_window_start_column_that_does_not_fit_names_the_column(
+    tmp_path: Path, spark: Any
+) -> None:
+    data = pl.read_csv(MED_EVENTS).with_columns(
+        (pl.col("DATE").str.to_date().min().over("PATIENT_ID") + pl.duration(days=500))
+        .dt.strftime("%Y-%m-%d")
+        .alias("OW_START")
+    )
+    source = tmp_path.parent / f"{tmp_path.name}_events.csv"
+    data.write_csv(source)
+    args = ["CMA7", str(source), *COLUMNS, "--observation-window-start", "OW_START"]
+    line = _fail("spark", tmp_path / "out.csv", *args).strip().splitlines()[-1]
+    assert line == _fail("duckdb", tmp_path / "out.csv", *args).strip().splitlines()[-1]
+    assert line.startswith(
+        "Error: the observation window does not fit inside the follow-up window (it ends after "
+        "it) for patient(s) 1, 2, 3,"
+    )
+    assert line.endswith("[column OW_START]")
+    assert list(tmp_path.iterdir()) == []

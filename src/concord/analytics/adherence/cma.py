@@ -137,35 +137,45 @@ def compute_cma(
 ) -> CMAResult:
     """Compute one of CMA1-CMA9 for every patient (see :func:`cma1` ... :func:`cma9`).
 
+    The options shared by every adherence function are described here; the other functions
+    refer to this list.
+
     Parameters
     ----------
     measure : {"CMA1", ..., "CMA9"}
+        The measure (any case).
     data : polars.DataFrame, polars.LazyFrame, pyarrow.Table or path (CSV / Parquet)
         One row per medication event.
     id_colname, event_date_colname, event_duration_colname : str
         Patient ID, event date and supply duration (days, > 0) columns.
     event_daily_dose_colname, medication_class_colname : str, optional
-        Daily dose (> 0) and medication class columns (needed for the options below).
-    carry_only_for_same_medication, consider_dosage_change : bool
-        CMA5-CMA9 only (ignored by CMA1-CMA4, as AdhereR does after a warning).
-    followup_window_start, observation_window_start : number, date, str
-        Days (in ``*_unit``) after the first event (FUW) or after the FUW start (OW); a
-        ``datetime.date``; a date string in ``date_format``; or a column name (a ``Date``
-        column, or a numeric column of offsets), read on each patient's first event.
-    followup_window_duration, observation_window_duration : number or str
-        Duration in ``*_unit`` or a numeric column name.
-    *_unit : {"days", "weeks", "months", "years"}
-        Calendar arithmetic for months and years (spec 1.1).
-    date_format : str
-        R ``as.Date`` format of string dates (AdhereR default ``"%m/%d/%Y"``).
+        Daily dose (> 0) and medication class columns (needed for the two options below).
+    carry_only_for_same_medication, consider_dosage_change : bool, default False
+        CMA5-CMA9: carry-over only between events of the same class; carry-over rescaled by
+        the ratio of the daily doses. Ignored by CMA1-CMA4, as AdhereR does after a warning.
+    followup_window_start, observation_window_start : number, date, str, default 0
+        A number of ``*_unit`` after the patient's first event (FUW) or after the FUW start
+        (OW); a ``datetime.date``; a date string in ``date_format``; or a column name (a
+        ``Date`` column, or a numeric column of offsets), read on each patient's first event.
+    followup_window_duration, observation_window_duration : number or str, default 730
+        A number of ``*_unit``, or a numeric column name. The OW must lie inside the FUW for
+        every patient, or the whole call fails (as in AdhereR).
+    followup_window_start_unit, followup_window_duration_unit : str, default "days"
+        ``"days"``, ``"weeks"``, ``"months"`` or ``"years"`` (calendar arithmetic for months
+        and years, counts rounded half to even: spec section 1.1).
+    observation_window_start_unit, observation_window_duration_unit : str, default "days"
+        The same for the observation window.
+    date_format : str, default "%m/%d/%Y"
+        R ``as.Date`` format of the string dates (AdhereR's default).
     medication_groups : mapping of name to R expression, or a column name, optional
-        Compute the CMA per medication group (spec section 5); the result gets the column
-        ``.MED_GROUP_ID`` (AdhereR's flattened form).
-    followup_window_start_per_medication_group : bool
+        Compute the CMA per medication group (spec section 5); the result is AdhereR's
+        flattened form (``flatten.medication.groups = TRUE``): one table with the column
+        ``.MED_GROUP_ID``.
+    followup_window_start_per_medication_group : bool, default False
         Compute the windows from each group's own first event.
-    event_info : bool
-        Also return AdhereR's ``getEventInfo()`` table.
-    engine : {"duckdb", "spark"} or engine object
+    event_info : bool, default False
+        Also return AdhereR's ``getEventInfo()`` table (not with medication groups).
+    engine : {"duckdb", "spark"} or engine object, optional
         Where the relational plan runs (identical results). Either way the input is
         validated and sorted in Polars; for data larger than one machine use
         :func:`~concord.analytics.adherence.compute_cma_distributed` (Spark end to end).
@@ -173,11 +183,38 @@ def compute_cma(
     Returns
     -------
     CMAResult
+        ``measure``; ``cma``: the ID column and ``CMA`` (``NA`` where undefined, ``NaN`` and
+        ``Inf`` kept), one row per patient in ascending ID order (by group first, with
+        ``.MED_GROUP_ID``); ``event_info`` with ``event_info=True``.
 
     Raises
     ------
     AdherenceInputError
         Bad input, naming the 1-based input row(s) and the column.
+
+    Notes
+    -----
+    ``compute_cma("CMA7", events, ..., event_info=True)`` is AdhereR's::
+
+        x <- CMA7(data, ID.colname, event.date.colname, event.duration.colname,
+                  event.daily.dose.colname, medication.class.colname,
+                  carry.only.for.same.medication, consider.dosage.change,
+                  followup.window.start, followup.window.start.unit,
+                  followup.window.duration, followup.window.duration.unit,
+                  observation.window.start, observation.window.start.unit,
+                  observation.window.duration, observation.window.duration.unit,
+                  medication.groups, flatten.medication.groups = TRUE,
+                  followup.window.start.per.medication.group, date.format)
+        getCMA(x); getEventInfo(x)
+
+    References
+    ----------
+    Vollmer WM, Xu M, Feldstein A, Smith D, Waterbury A, Rand C. Comparison of pharmacy-based
+    measures of medication adherence. *BMC Health Services Research* 2012;12:155.
+
+    Dima AL, Dediu D. Computation of adherence to medication and visualization of medication
+    histories in R with AdhereR: towards transparent and reproducible use of electronic
+    healthcare data. *PLoS ONE* 2017;12(4):e0174426.
     """
     number = measure_number(measure)
     if number <= 4:
@@ -257,13 +294,38 @@ def cma1(data: EventSource, **kwargs: Any) -> CMAResult:
     """CMA1: total supply of the observation window's events except the last, over their span.
 
     ``CMA1 = sum(dur_i for i in S except l) / (d_l - d_f)``; ``NA`` if ``|S| < 2`` or
-    ``d_l == d_f``. Not capped (can exceed 1); supply is never truncated at the window edges.
-    With ties on the last date only the last row in input order is "last".
+    ``d_l == d_f``. Not capped (can exceed 1); supply is never truncated at the window
+    edges. With ties on the last date only the last row in input order is "last".
 
-    AdhereR: ``CMA1(data, ID.colname, event.date.colname, event.duration.colname,
-    followup.window.start, ..., observation.window.duration, date.format)``.
-    Reference: Vollmer et al. 2012 (CMA1); Dima & Dediu 2017. See :func:`compute_cma` for
-    the parameters.
+    Parameters
+    ----------
+    data : polars.DataFrame, polars.LazyFrame, pyarrow.Table or path (CSV / Parquet)
+        One row per medication event.
+    **kwargs
+        The options of :func:`compute_cma` (columns, windows, date format, medication
+        groups, ``event_info``, ``engine``).
+        ``carry_only_for_same_medication`` and ``consider_dosage_change`` are ignored
+        (CMA1-CMA4 use no carry-over; AdhereR warns and ignores them too).
+
+    Returns
+    -------
+    CMAResult
+        As :func:`compute_cma`: ``cma`` (ID, ``CMA``), ``event_info`` if asked for.
+
+    Notes
+    -----
+    The AdhereR call this reproduces (``cma1_default.csv`` of the reference data)::
+
+        getCMA(CMA1(med.events, ID.colname = "PATIENT_ID", event.date.colname = "DATE",
+                 event.duration.colname = "DURATION",
+                 followup.window.start = 0, followup.window.duration = 730,
+                 observation.window.start = 182, observation.window.duration = 365,
+                 date.format = "%Y-%m-%d"))
+
+    References
+    ----------
+    Vollmer et al. 2012, *BMC Health Services Research* 12:155; Dima & Dediu 2017,
+    *PLoS ONE* 12(4):e0174426 (AdhereR). Full references in the module docstring.
     """
     return compute_cma("CMA1", data, **kwargs)
 
@@ -271,21 +333,115 @@ def cma1(data: EventSource, **kwargs: Any) -> CMAResult:
 def cma2(data: EventSource, **kwargs: Any) -> CMAResult:
     """CMA2: total supply of all observation-window events over the time to the window end.
 
-    ``CMA2 = sum(dur_i for i in S) / (oe - d_f)``; ``NA`` if ``S`` is empty, ``+Inf`` if the
-    first event is dated ``oe``. AdhereR: ``CMA2(...)`` with the arguments of :func:`cma1`.
-    Reference: Vollmer et al. 2012; Dima & Dediu 2017.
+    ``CMA2 = sum(dur_i for i in S) / (oe - d_f)``; ``NA`` if ``S`` is empty, ``+Inf`` if
+    the first event is dated ``oe``. Not capped.
+
+    Parameters
+    ----------
+    data : polars.DataFrame, polars.LazyFrame, pyarrow.Table or path (CSV / Parquet)
+        One row per medication event.
+    **kwargs
+        The options of :func:`compute_cma` (columns, windows, date format, medication
+        groups, ``event_info``, ``engine``).
+        ``carry_only_for_same_medication`` and ``consider_dosage_change`` are ignored
+        (CMA1-CMA4 use no carry-over; AdhereR warns and ignores them too).
+
+    Returns
+    -------
+    CMAResult
+        As :func:`compute_cma`: ``cma`` (ID, ``CMA``), ``event_info`` if asked for.
+
+    Notes
+    -----
+    The AdhereR call this reproduces (``cma2_default.csv`` of the reference data)::
+
+        getCMA(CMA2(med.events, ID.colname = "PATIENT_ID", event.date.colname = "DATE",
+                 event.duration.colname = "DURATION",
+                 followup.window.start = 0, followup.window.duration = 730,
+                 observation.window.start = 182, observation.window.duration = 365,
+                 date.format = "%Y-%m-%d"))
+
+    References
+    ----------
+    Vollmer et al. 2012, *BMC Health Services Research* 12:155; Dima & Dediu 2017,
+    *PLoS ONE* 12(4):e0174426 (AdhereR). Full references in the module docstring.
     """
     return compute_cma("CMA2", data, **kwargs)
 
 
 def cma3(data: EventSource, **kwargs: Any) -> CMAResult:
-    """CMA3 = ``min(1, CMA1)``. AdhereR: ``CMA3(...)``. Reference: Vollmer et al. 2012."""
+    """CMA3: CMA1 capped at 1.
+
+    ``CMA3 = min(1, CMA1)``; ``NA`` where CMA1 is.
+
+    Parameters
+    ----------
+    data : polars.DataFrame, polars.LazyFrame, pyarrow.Table or path (CSV / Parquet)
+        One row per medication event.
+    **kwargs
+        The options of :func:`compute_cma` (columns, windows, date format, medication
+        groups, ``event_info``, ``engine``).
+        ``carry_only_for_same_medication`` and ``consider_dosage_change`` are ignored
+        (CMA1-CMA4 use no carry-over; AdhereR warns and ignores them too).
+
+    Returns
+    -------
+    CMAResult
+        As :func:`compute_cma`: ``cma`` (ID, ``CMA``), ``event_info`` if asked for.
+
+    Notes
+    -----
+    The AdhereR call this reproduces (``cma3_default.csv`` of the reference data)::
+
+        getCMA(CMA3(med.events, ID.colname = "PATIENT_ID", event.date.colname = "DATE",
+                 event.duration.colname = "DURATION",
+                 followup.window.start = 0, followup.window.duration = 730,
+                 observation.window.start = 182, observation.window.duration = 365,
+                 date.format = "%Y-%m-%d"))
+
+    References
+    ----------
+    Vollmer et al. 2012, *BMC Health Services Research* 12:155; Dima & Dediu 2017,
+    *PLoS ONE* 12(4):e0174426 (AdhereR). Full references in the module docstring.
+    """
     return compute_cma("CMA3", data, **kwargs)
 
 
 def cma4(data: EventSource, **kwargs: Any) -> CMAResult:
-    """CMA4 = ``min(1, CMA2)`` (``Inf`` becomes 1). AdhereR: ``CMA4(...)``.
-    Reference: Vollmer et al. 2012."""
+    """CMA4: CMA2 capped at 1.
+
+    ``CMA4 = min(1, CMA2)`` (``Inf`` becomes 1); ``NA`` where CMA2 is.
+
+    Parameters
+    ----------
+    data : polars.DataFrame, polars.LazyFrame, pyarrow.Table or path (CSV / Parquet)
+        One row per medication event.
+    **kwargs
+        The options of :func:`compute_cma` (columns, windows, date format, medication
+        groups, ``event_info``, ``engine``).
+        ``carry_only_for_same_medication`` and ``consider_dosage_change`` are ignored
+        (CMA1-CMA4 use no carry-over; AdhereR warns and ignores them too).
+
+    Returns
+    -------
+    CMAResult
+        As :func:`compute_cma`: ``cma`` (ID, ``CMA``), ``event_info`` if asked for.
+
+    Notes
+    -----
+    The AdhereR call this reproduces (``cma4_default.csv`` of the reference data)::
+
+        getCMA(CMA4(med.events, ID.colname = "PATIENT_ID", event.date.colname = "DATE",
+                 event.duration.colname = "DURATION",
+                 followup.window.start = 0, followup.window.duration = 730,
+                 observation.window.start = 182, observation.window.duration = 365,
+                 date.format = "%Y-%m-%d"))
+
+    References
+    ----------
+    Vollmer et al. 2012, *BMC Health Services Research* 12:155; Dima & Dediu 2017,
+    *PLoS ONE* 12(4):e0174426 (AdhereR). Full references in the module docstring.
+    """
     return compute_cma("CMA4", data, **kwargs)
 
 
@@ -294,10 +450,39 @@ def cma5(data: EventSource, **kwargs: Any) -> CMAResult:
 
     Gaps with carry-over within the observation window (not into it):
     ``CMA5 = 1 - sum(gap_i for i in S except l) / (d_l - d_f)``; ``NA`` if ``|S| < 2`` or
-    ``d_l == d_f``. Options ``carry_only_for_same_medication`` and ``consider_dosage_change``.
-    AdhereR: ``CMA5(..., event.daily.dose.colname, medication.class.colname,
-    carry.only.for.same.medication, consider.dosage.change, ...)``.
-    Reference: Vollmer et al. 2012; Dima & Dediu 2017.
+    ``d_l == d_f``.
+
+    Parameters
+    ----------
+    data : polars.DataFrame, polars.LazyFrame, pyarrow.Table or path (CSV / Parquet)
+        One row per medication event.
+    **kwargs
+        The options of :func:`compute_cma` (columns, windows, date format, medication
+        groups, ``event_info``, ``engine``).
+        ``carry_only_for_same_medication`` and ``consider_dosage_change`` (default
+        False) adjust the carry-over (spec section 3).
+
+    Returns
+    -------
+    CMAResult
+        As :func:`compute_cma`: ``cma`` (ID, ``CMA``), ``event_info`` if asked for.
+
+    Notes
+    -----
+    The AdhereR call this reproduces (``cma5_default.csv`` of the reference data)::
+
+        getCMA(CMA5(med.events, ID.colname = "PATIENT_ID", event.date.colname = "DATE",
+                 event.duration.colname = "DURATION",
+                 event.daily.dose.colname = "PERDAY", medication.class.colname = "CATEGORY",
+                 carry.only.for.same.medication = FALSE, consider.dosage.change = FALSE,
+                 followup.window.start = 0, followup.window.duration = 730,
+                 observation.window.start = 182, observation.window.duration = 365,
+                 date.format = "%Y-%m-%d"))
+
+    References
+    ----------
+    Vollmer et al. 2012, *BMC Health Services Research* 12:155; Dima & Dediu 2017,
+    *PLoS ONE* 12(4):e0174426 (AdhereR). Full references in the module docstring.
     """
     return compute_cma("CMA5", data, **kwargs)
 
@@ -305,9 +490,41 @@ def cma5(data: EventSource, **kwargs: Any) -> CMAResult:
 def cma6(data: EventSource, **kwargs: Any) -> CMAResult:
     """CMA6: one minus all gap days from the first event to the window end, over that time.
 
-    ``CMA6 = 1 - sum(gap_i for i in S) / (oe - d_f)`` (the last gap runs to ``oe``); ``NA``
-    if ``S`` is empty, ``NaN`` if the first event is dated ``oe``. AdhereR: ``CMA6(...)``.
-    Reference: Vollmer et al. 2012; Dima & Dediu 2017.
+    Gaps with carry-over within the observation window (the last gap runs to ``oe``):
+    ``CMA6 = 1 - sum(gap_i for i in S) / (oe - d_f)``; ``NA`` if ``S`` is empty, ``NaN``
+    if the first event is dated ``oe``.
+
+    Parameters
+    ----------
+    data : polars.DataFrame, polars.LazyFrame, pyarrow.Table or path (CSV / Parquet)
+        One row per medication event.
+    **kwargs
+        The options of :func:`compute_cma` (columns, windows, date format, medication
+        groups, ``event_info``, ``engine``).
+        ``carry_only_for_same_medication`` and ``consider_dosage_change`` (default
+        False) adjust the carry-over (spec section 3).
+
+    Returns
+    -------
+    CMAResult
+        As :func:`compute_cma`: ``cma`` (ID, ``CMA``), ``event_info`` if asked for.
+
+    Notes
+    -----
+    The AdhereR call this reproduces (``cma6_default.csv`` of the reference data)::
+
+        getCMA(CMA6(med.events, ID.colname = "PATIENT_ID", event.date.colname = "DATE",
+                 event.duration.colname = "DURATION",
+                 event.daily.dose.colname = "PERDAY", medication.class.colname = "CATEGORY",
+                 carry.only.for.same.medication = FALSE, consider.dosage.change = FALSE,
+                 followup.window.start = 0, followup.window.duration = 730,
+                 observation.window.start = 182, observation.window.duration = 365,
+                 date.format = "%Y-%m-%d"))
+
+    References
+    ----------
+    Vollmer et al. 2012, *BMC Health Services Research* 12:155; Dima & Dediu 2017,
+    *PLoS ONE* 12(4):e0174426 (AdhereR). Full references in the module docstring.
     """
     return compute_cma("CMA6", data, **kwargs)
 
@@ -317,9 +534,40 @@ def cma7(data: EventSource, **kwargs: Any) -> CMAResult:
 
     ``CMA7 = 1 - (G0 + sum(gap_i for i in S)) / (oe - os)`` with carry-over within and into
     the window, ``G0`` the gap before the first window event (the previous event's gap
-    truncated at ``os``, or ``d_f - os``). With no window event: ``1 - G_b / (oe - os)`` for
-    the last event ``b`` before the window (0 if ``G_b > oe - os``), ``NA`` if none.
-    AdhereR: ``CMA7(...)``. Reference: Dima & Dediu 2017.
+    truncated at ``os``, or ``d_f - os``). With no window event: ``1 - G_b / (oe - os)``
+    for the last event ``b`` before the window (0 if ``G_b > oe - os``), ``NA`` if none.
+
+    Parameters
+    ----------
+    data : polars.DataFrame, polars.LazyFrame, pyarrow.Table or path (CSV / Parquet)
+        One row per medication event.
+    **kwargs
+        The options of :func:`compute_cma` (columns, windows, date format, medication
+        groups, ``event_info``, ``engine``).
+        ``carry_only_for_same_medication`` and ``consider_dosage_change`` (default
+        False) adjust the carry-over (spec section 3).
+
+    Returns
+    -------
+    CMAResult
+        As :func:`compute_cma`: ``cma`` (ID, ``CMA``), ``event_info`` if asked for.
+
+    Notes
+    -----
+    The AdhereR call this reproduces (``cma7_default.csv`` of the reference data)::
+
+        getCMA(CMA7(med.events, ID.colname = "PATIENT_ID", event.date.colname = "DATE",
+                 event.duration.colname = "DURATION",
+                 event.daily.dose.colname = "PERDAY", medication.class.colname = "CATEGORY",
+                 carry.only.for.same.medication = FALSE, consider.dosage.change = FALSE,
+                 followup.window.start = 0, followup.window.duration = 730,
+                 observation.window.start = 182, observation.window.duration = 365,
+                 date.format = "%Y-%m-%d"))
+
+    References
+    ----------
+    Dima & Dediu 2017, *PLoS ONE* 12(4):e0174426 (AdhereR).
+    Full reference in the module docstring.
     """
     return compute_cma("CMA7", data, **kwargs)
 
@@ -328,9 +576,40 @@ def cma8(data: EventSource, **kwargs: Any) -> CMAResult:
     """CMA8: CMA7 on an observation window whose start is lagged past supply from before it.
 
     ``os' = max(d_i + dur_i + carry_i)`` over events before ``os`` whose supply runs past
-    ``os`` (else ``os``); CMA7 on ``[os', os' + round(oe - os')]``. Quirk kept: when the
-    earlier supply runs past ``oe`` the result is 0. AdhereR: ``CMA8(...)``.
-    Reference: Dima & Dediu 2017.
+    ``os`` (else ``os``); CMA7 on ``[os', os' + round(oe - os')]``. AdhereR's quirk is
+    kept: when the earlier supply runs past ``oe`` the result is 0.
+
+    Parameters
+    ----------
+    data : polars.DataFrame, polars.LazyFrame, pyarrow.Table or path (CSV / Parquet)
+        One row per medication event.
+    **kwargs
+        The options of :func:`compute_cma` (columns, windows, date format, medication
+        groups, ``event_info``, ``engine``).
+        ``carry_only_for_same_medication`` and ``consider_dosage_change`` (default
+        False) adjust the carry-over (spec section 3).
+
+    Returns
+    -------
+    CMAResult
+        As :func:`compute_cma`: ``cma`` (ID, ``CMA``), ``event_info`` if asked for.
+
+    Notes
+    -----
+    The AdhereR call this reproduces (``cma8_default.csv`` of the reference data)::
+
+        getCMA(CMA8(med.events, ID.colname = "PATIENT_ID", event.date.colname = "DATE",
+                 event.duration.colname = "DURATION",
+                 event.daily.dose.colname = "PERDAY", medication.class.colname = "CATEGORY",
+                 carry.only.for.same.medication = FALSE, consider.dosage.change = FALSE,
+                 followup.window.start = 0, followup.window.duration = 730,
+                 observation.window.start = 182, observation.window.duration = 365,
+                 date.format = "%Y-%m-%d"))
+
+    References
+    ----------
+    Dima & Dediu 2017, *PLoS ONE* 12(4):e0174426 (AdhereR).
+    Full reference in the module docstring.
     """
     return compute_cma("CMA8", data, **kwargs)
 
@@ -338,10 +617,42 @@ def cma8(data: EventSource, **kwargs: Any) -> CMAResult:
 def cma9(data: EventSource, **kwargs: Any) -> CMAResult:
     """CMA9: supply ratios spread over each event's interval, averaged over the window.
 
-    With the observation window set to the follow-up window for the gaps (carry-over within
-    and into), ``r_i = 1 - gap_i / interval_i`` (``interval_i`` to the next event or to
-    ``fe``) and ``CMA9 = sum(r_i * |[d_i, d_i + interval_i] ∩ [os, oe]|) / (oe - os)``;
-    zero-length intervals are skipped; ``NA`` if no follow-up event is dated ``<= oe``.
-    AdhereR: ``CMA9(...)``. Reference: Dima & Dediu 2017.
+    With the observation window set to the follow-up window for the gaps (carry-over
+    within and into), ``r_i = 1 - gap_i / interval_i`` (``interval_i`` to the next event
+    or to ``fe``) and
+    ``CMA9 = sum(r_i * |[d_i, d_i + interval_i] ∩ [os, oe]|) / (oe - os)``; zero-length
+    intervals are skipped; ``NA`` if no follow-up event is dated ``<= oe``.
+
+    Parameters
+    ----------
+    data : polars.DataFrame, polars.LazyFrame, pyarrow.Table or path (CSV / Parquet)
+        One row per medication event.
+    **kwargs
+        The options of :func:`compute_cma` (columns, windows, date format, medication
+        groups, ``event_info``, ``engine``).
+        ``carry_only_for_same_medication`` and ``consider_dosage_change`` (default
+        False) adjust the carry-over (spec section 3).
+
+    Returns
+    -------
+    CMAResult
+        As :func:`compute_cma`: ``cma`` (ID, ``CMA``), ``event_info`` if asked for.
+
+    Notes
+    -----
+    The AdhereR call this reproduces (``cma9_default.csv`` of the reference data)::
+
+        getCMA(CMA9(med.events, ID.colname = "PATIENT_ID", event.date.colname = "DATE",
+                 event.duration.colname = "DURATION",
+                 event.daily.dose.colname = "PERDAY", medication.class.colname = "CATEGORY",
+                 carry.only.for.same.medication = FALSE, consider.dosage.change = FALSE,
+                 followup.window.start = 0, followup.window.duration = 730,
+                 observation.window.start = 182, observation.window.duration = 365,
+                 date.format = "%Y-%m-%d"))
+
+    References
+    ----------
+    Dima & Dediu 2017, *PLoS ONE* 12(4):e0174426 (AdhereR).
+    Full reference in the module docstring.
     """
     return compute_cma("CMA9", data, **kwargs)

@@ -38,7 +38,7 @@ from concord.analytics.adherence.plan import (
     constant_patient_windows,
 )
 
-__all__ = ["Call", "WindowValue", "make_call"]
+__all__ = ["WINDOW_FIT_ERROR", "Call", "WindowValue", "make_call", "window_fit_message"]
 
 #: A window start or duration: days (number), a date, or the name of a column.
 WindowValue = float | int | str | dt.date
@@ -107,6 +107,24 @@ def _quantity(
 
 
 PATIENT_ID = "__patient_id"  # the patient ID column of Call.finish() results
+
+#: The first words of the error for an observation window outside the follow-up window.
+WINDOW_FIT_ERROR = "the observation window does not fit inside the follow-up window"
+
+
+def window_fit_message(starts_before: bool, ends_after: bool) -> str:
+    """The start of the containment error (spec section 2), saying which edge fails.
+
+    ``starts_before``: some OW starts before its FUW (``fs > os``); ``ends_after``: some OW
+    ends after its FUW (``fe < oe``). The patients' IDs follow the returned text.
+    """
+    if starts_before and ends_after:
+        how = "it starts before or ends after it"
+    elif starts_before:
+        how = "it starts before it"
+    else:
+        how = "it ends after it"
+    return f"{WINDOW_FIT_ERROR} ({how}) for patient(s) "
 
 
 @dataclass
@@ -232,13 +250,16 @@ class Call:
             q = Query(self.engine.dialect)
             pw_name = add_patient_windows(q, self.windows, "first")
             pw = self.run(q.sql(f"SELECT * FROM {pw_name}"))
-        bad = pw.filter((pl.col("fs") > pl.col("os")) | (pl.col("fe") < pl.col("oe")))
+        early, late = pl.col("fs") > pl.col("os"), pl.col("fe") < pl.col("oe")
+        bad = pw.filter(early | late)
         if bad.height:
             keys = bad.get_column("p").unique().sort().to_list()
             failing = self.prepared.patients.filter(pl.col("__p").is_in(keys))
             rows = failing.get_column("__first_row").to_list()
             raise AdherenceInputError(
-                "the observation window does not fit inside the follow-up window for patient(s) "
+                window_fit_message(
+                    bool(bad.select(early.any()).item()), bool(bad.select(late.any()).item())
+                )
                 + ", ".join(str(v) for v in failing.get_column(self.prepared.id_colname)[:10]),
                 column=self.prepared.id_colname,
                 rows=rows,

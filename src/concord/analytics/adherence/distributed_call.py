@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from concord.analytics.adherence.core import MED_GROUP_COLUMN, WindowValue
+from concord.analytics.adherence.core import MED_GROUP_COLUMN, WindowValue, window_fit_message
 from concord.analytics.adherence.dialect import SPARK
 from concord.analytics.adherence.distributed_checks import (
     bad_number,
@@ -323,19 +323,24 @@ def _patient(key: Any, selections: list[tuple[str, Any]] | None) -> Any:
 def _check_windows_fit(call: SparkCall, *, grouped: bool, per_group: bool) -> None:
     """Reject a call whose OW does not fit in the FUW (naming each patient's first row)."""
     q = call.query
+    # which edge fails (spec section 2), over all failing windows, on every row returned
+    edges = "max(CAST(fs > os AS INT)) OVER () AS early, max(CAST(fe < oe AS INT)) OVER () AS late"
     if not grouped:
-        sql = "SELECT key, p FROM pw WHERE fs > os OR fe < oe ORDER BY key"
+        sql = f"SELECT key, p, {edges} FROM pw WHERE fs > os OR fe < oe ORDER BY key"
     elif not per_group:
-        sql = "SELECT key, p FROM pwp WHERE fs > os OR fe < oe ORDER BY key"
+        sql = f"SELECT key, p, {edges} FROM pwp WHERE fs > os OR fe < oe ORDER BY key"
     else:
         sql = (
-            "SELECT key, p FROM patient_first WHERE key IN "
-            "(SELECT key.id FROM pw WHERE fs > os OR fe < oe) ORDER BY key"
+            "SELECT f.key, f.p, max(b.e) OVER () AS early, max(b.l) OVER () AS late "
+            "FROM patient_first f JOIN (SELECT key.id AS id, max(CAST(fs > os AS INT)) AS e, "
+            "max(CAST(fe < oe AS INT)) AS l FROM pw WHERE fs > os OR fe < oe GROUP BY key.id) b "
+            "ON f.key = b.id ORDER BY f.key"
         )
     failing = call.session.sql(q.sql(sql)).limit(MAX_ERROR_ROWS).collect()
     if failing:
+        first = failing[0]
         raise AdherenceInputError(
-            "the observation window does not fit inside the follow-up window for patient(s) "
+            window_fit_message(bool(first["early"]), bool(first["late"]))
             + ", ".join(str(r["key"]) for r in failing[:10]),
             column=call.id_colname,
             rows=call.row_numbers.rows([int(r["p"]) for r in failing]),

@@ -203,26 +203,65 @@ def treatment_episodes(
     follow-up window (the last gap runs to ``fe``). Event ``i`` ends an episode when
     ``gap_i > M_i`` (``M`` in days, or ``percent`` of the event's duration), at a change of
     medication class (``medication_change_means_new_treatment_episode``), and always for the
-    last event. Episode ``k`` lasts ``start_{k+1} - start_k - endgap_k`` (with
+    last event. Episode ``k`` lasts ``start_(k+1) - start_k - endgap_k`` (with
     ``maximum_permissible_gap_append_to_episode``: the gap beyond ``M`` only); the last one
-    ``(fe - start) - (0 if endgap < M else endgap)``.
+    ``(fe - start) - (0 if endgap < M else endgap)`` (spec section 7).
 
     AdhereR quirks kept: the defaults are carry-over within, same medication only and dosage
-    change all TRUE; ``dosage_change_means_new_treatment_episode`` has no effect; with
+    change all True; ``dosage_change_means_new_treatment_episode`` has no effect; with
     ``append`` a single-episode patient has ``M`` *subtracted* (possibly a negative
     duration); ``end.episode.gap.days`` is truncated to an integer.
 
-    AdhereR: ``compute.treatment.episodes(data, ID.colname, event.date.colname,
-    event.duration.colname, event.daily.dose.colname, medication.class.colname,
-    carryover.within.obs.window, carry.only.for.same.medication, consider.dosage.change,
-    medication.change.means.new.treatment.episode, dosage.change.means.new.treatment.episode,
-    maximum.permissible.gap, maximum.permissible.gap.unit,
-    maximum.permissible.gap.append.to.episode, followup.window.start, ...,
-    return.mapping.events.episodes)``. Reference: Dima & Dediu 2017.
+    Parameters
+    ----------
+    data : polars.DataFrame, polars.LazyFrame, pyarrow.Table or path (CSV / Parquet)
+        One row per medication event.
+    id_colname, event_date_colname, event_duration_colname : str
+        As in :func:`~concord.analytics.adherence.compute_cma`, like the other shared
+        options: ``event_daily_dose_colname``, ``medication_class_colname``,
+        ``date_format``, the follow-up window (``followup_window_*``) and ``engine``.
+    carryover_within_obs_window : bool, default True
+        Carry surplus supply forward between events (AdhereR's default for this function).
+    carry_only_for_same_medication, consider_dosage_change : bool, default True
+        Reset the carry-over at a change of class / rescale it by the ratio of the daily
+        doses (AdhereR's defaults for this function).
+    medication_change_means_new_treatment_episode : bool, default True
+        A change of class ends the episode.
+    dosage_change_means_new_treatment_episode : bool, default False
+        Accepted; no effect, as in AdhereR 0.8.1.
+    maximum_permissible_gap : float, default 90
+        ``M``; negative values count as 0.
+    maximum_permissible_gap_unit : str, default "days"
+        ``"days"``, ``"weeks"`` (7), ``"months"`` (30), ``"years"`` (365) or ``"percent"``
+        (of each event's duration).
+    maximum_permissible_gap_append_to_episode : bool, default False
+        Append ``M`` to an episode ended by a gap.
+    return_mapping_events_episodes : bool, default False
+        Also return which events belong to which episode.
 
     Returns
     -------
     TreatmentEpisodesResult
+        ``episodes``: ``ID, episode.ID, episode.start, end.episode.gap.days,
+        episode.duration, episode.end``; ``mapping``: ``ID, episode.ID,
+        event.index.in.data`` (row index after sorting by ID and date), when asked for.
+
+    Notes
+    -----
+    AdhereR equivalent (``te_default.csv``, ``te_default_mapping.csv``)::
+
+        compute.treatment.episodes(data, ID.colname, event.date.colname,
+            event.duration.colname, event.daily.dose.colname, medication.class.colname,
+            carryover.within.obs.window, carry.only.for.same.medication,
+            consider.dosage.change, medication.change.means.new.treatment.episode,
+            dosage.change.means.new.treatment.episode, maximum.permissible.gap,
+            maximum.permissible.gap.unit, maximum.permissible.gap.append.to.episode,
+            followup.window.start, ..., date.format, return.mapping.events.episodes)
+
+    References
+    ----------
+    Dima & Dediu 2017, *PLoS ONE* 12(4):e0174426 (full reference in
+    :mod:`concord.analytics.adherence.cma`).
     """
     del dosage_change_means_new_treatment_episode  # no effect in AdhereR 0.8.1 (spec 7.3)
     call = make_call(
@@ -327,21 +366,59 @@ def cma_per_episode(
     options (gap default 180 days). Each episode is intersected with the observation window
     ``[max(start, os), min(end, oe)]`` and dropped unless that is non-empty; the CMA is then
     computed on all the patient's events with FUW = ``[start, start + (end - start)]`` (in
-    the caller's FUW unit -- an AdhereR quirk, exact for days) and OW = the intersection.
+    the caller's FUW unit -- an AdhereR quirk, exact for days) and OW = the intersection
+    (spec section 8).
 
     AdhereR quirks kept: events dated exactly on the episode end (often the next episode's
     first event) count in this episode; ``episode.duration`` is the full episode length
     while ``episode.start`` / ``episode.end`` are the intersected bounds.
 
-    AdhereR: ``CMA_per_episode(CMA.to.apply, data, ..., maximum.permissible.gap,
-    maximum.permissible.gap.unit, observation.window.start, ...)``.
-    Reference: Dima & Dediu 2017.
+    Parameters
+    ----------
+    cma_to_apply : {"CMA1", ..., "CMA9"}
+        The CMA computed in each episode.
+    data : polars.DataFrame, polars.LazyFrame, pyarrow.Table or path (CSV / Parquet)
+        One row per medication event.
+    id_colname, event_date_colname, event_duration_colname : str
+        As in :func:`~concord.analytics.adherence.compute_cma`, like the other shared
+        options: ``event_daily_dose_colname``, ``medication_class_colname``,
+        ``date_format``, the follow-up window (``followup_window_*``) and ``engine``.
+    observation_window_start, observation_window_duration : default 0, 730
+        With their units, as in :func:`~concord.analytics.adherence.compute_cma`.
+    carry_only_for_same_medication, consider_dosage_change : bool, default False
+        CMA5-CMA9, for the episodes and the CMA alike; ignored by CMA1-CMA4.
+    medication_change_means_new_treatment_episode : bool, default True
+        As in :func:`treatment_episodes`.
+    dosage_change_means_new_treatment_episode, maximum_permissible_gap_append_to_episode : bool
+        As in :func:`treatment_episodes` (default False).
+    maximum_permissible_gap_unit : str, default "days"
+        As in :func:`treatment_episodes`.
+    maximum_permissible_gap : float, default 180
+        AdhereR's default for this function (90 for :func:`treatment_episodes`).
+    medication_groups : mapping or str, optional
+        As in :func:`~concord.analytics.adherence.compute_cma` (windows per patient).
 
     Returns
     -------
     PerEpisodeResult
-        ``ID, episode.ID, episode.start, end.episode.gap.days, episode.duration,
-        episode.end, CMA``.
+        ``cma``: ``ID, episode.ID, episode.start, end.episode.gap.days, episode.duration,
+        episode.end, CMA`` (and ``.MED_GROUP_ID``); patients without an episode in the
+        observation window have no row.
+
+    Notes
+    -----
+    AdhereR equivalent (``cma9_per_episode.csv`` of the reference data)::
+
+        getCMA(CMA_per_episode(CMA.to.apply = "CMA9", data, ID.colname, ...,
+            carry.only.for.same.medication, consider.dosage.change,
+            medication.change.means.new.treatment.episode, maximum.permissible.gap,
+            maximum.permissible.gap.unit, followup.window.start, ...,
+            observation.window.start, ..., date.format))
+
+    References
+    ----------
+    Dima & Dediu 2017, *PLoS ONE* 12(4):e0174426 (full reference in
+    :mod:`concord.analytics.adherence.cma`).
     """
     del dosage_change_means_new_treatment_episode  # no effect in AdhereR 0.8.1 (spec 7.3)
     number = measure_number(cma_to_apply)

@@ -50,30 +50,62 @@ def event_intervals_and_gaps(
 
     For a patient's selected events ``S`` (follow-up events not after the observation
     window, and not before it unless carry-over *into* the window), in date order:
-    ``interval_i = d_{i+1} - d_i`` (the last one runs to the OW end ``oe``) and, with
+    ``interval_i = d_(i+1) - d_i`` (the last one runs to the OW end ``oe``) and, with
     carry-over within the window,
-
-        gap_i = max(0, interval_i - dur_i - c_i),   c_{i+1} = max(0, c_i + dur_i - interval_i)
-
+    ``gap_i = max(0, interval_i - dur_i - c_i)``, ``c_(i+1) = max(0, c_i + dur_i - interval_i)``
     (``c`` reset at a medication change with ``carry_only_for_same_medication``, rescaled by
-    ``dose_i / dose_{i+1}`` with ``consider_dosage_change``); without it
+    ``dose_i / dose_(i+1)`` with ``consider_dosage_change``); without it
     ``gap_i = max(0, interval_i - dur_i)``. Events outside ``S`` get missing values; the
     interval of events outside the OW is missing unless
-    ``keep_event_interval_for_all_events``.
+    ``keep_event_interval_for_all_events`` (spec section 3).
 
-    AdhereR: ``compute.event.int.gaps(data, ID.colname, event.date.colname,
-    event.duration.colname, event.daily.dose.colname, medication.class.colname,
-    carryover.within.obs.window, carryover.into.obs.window, carry.only.for.same.medication,
-    consider.dosage.change, followup.window.start, ..., keep.window.start.end.dates,
-    remove.events.outside.followup.window, keep.event.interval.for.all.events)``.
-    Reference: Dima & Dediu 2017.
+    Parameters
+    ----------
+    data : polars.DataFrame, polars.LazyFrame, pyarrow.Table or path (CSV / Parquet)
+        One row per medication event.
+    id_colname, event_date_colname, event_duration_colname : str
+        As in :func:`~concord.analytics.adherence.compute_cma`, like the other shared
+        options: ``event_daily_dose_colname``, ``medication_class_colname``,
+        ``date_format``, the follow-up window (``followup_window_*``) and ``engine``.
+    observation_window_start, observation_window_duration : default 0, 730
+        With their units, as in :func:`~concord.analytics.adherence.compute_cma`.
+    carryover_within_obs_window, carryover_into_obs_window : bool, default False
+        Carry surplus supply forward between the window's events / from events before the
+        window into it.
+    carry_only_for_same_medication, consider_dosage_change : bool, default False
+        Reset the carry-over at a change of class (needs carry-over within or into) /
+        rescale it by the ratio of the daily doses.
+    keep_window_start_end_dates : bool, default False
+        Add ``.DATE.as.Date``, the window dates and flags, ``.TDIFF1``, ``.TDIFF2`` and
+        ``.CARRY.OVER.FROM.BEFORE``.
+    remove_events_outside_followup_window : bool, default True
+        Drop the events outside the follow-up window.
+    keep_event_interval_for_all_events : bool, default False
+        Keep ``event.interval`` for the events outside the observation window.
 
     Returns
     -------
     EventGapsResult
-        The input columns (input order) with ``event.interval`` and ``gap.days``, then, with
-        ``keep_window_start_end_dates``, ``.DATE.as.Date``, the window dates and flags,
-        ``.TDIFF1``, ``.TDIFF2`` and ``.CARRY.OVER.FROM.BEFORE``. Rows sorted by ID and date.
+        ``events``: the input columns with ``event.interval`` and ``gap.days`` (then the
+        columns above), rows sorted by ID and date (ties in input order).
+
+    Notes
+    -----
+    AdhereR equivalent (``event_int_gaps_default.csv`` of the reference data)::
+
+        compute.event.int.gaps(data, ID.colname, event.date.colname, event.duration.colname,
+            event.daily.dose.colname, medication.class.colname,
+            carryover.within.obs.window, carryover.into.obs.window,
+            carry.only.for.same.medication, consider.dosage.change,
+            followup.window.start, followup.window.start.unit, followup.window.duration,
+            followup.window.duration.unit, observation.window.start, ...,
+            date.format, keep.window.start.end.dates,
+            remove.events.outside.followup.window, keep.event.interval.for.all.events)
+
+    References
+    ----------
+    Dima & Dediu 2017, *PLoS ONE* 12(4):e0174426 (full reference in
+    :mod:`concord.analytics.adherence.cma`).
     """
     if carry_only_for_same_medication and not (
         carryover_within_obs_window or carryover_into_obs_window

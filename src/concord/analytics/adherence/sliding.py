@@ -72,17 +72,52 @@ def cma_sliding_window(
     ``floor(min(span / s + 1, span))`` windows. Window ``i`` is
     ``[start + round((i - 1) s), that + round(wd)]``; the CMA runs on all the patient's
     events with the original follow-up window and the window as observation window. Windows
-    where the CMA is undefined are kept with a missing value.
+    where the CMA is undefined are kept with a missing value (spec section 9).
 
-    AdhereR: ``CMA_sliding_window(CMA.to.apply, data, ..., sliding.window.start,
-    sliding.window.start.unit, sliding.window.duration, sliding.window.duration.unit,
-    sliding.window.step.duration, sliding.window.step.unit, sliding.window.no.steps)``.
-    Reference: Dima & Dediu 2017.
+    Parameters
+    ----------
+    cma_to_apply : {"CMA1", ..., "CMA9"}
+        The CMA computed in each window.
+    data : polars.DataFrame, polars.LazyFrame, pyarrow.Table or path (CSV / Parquet)
+        One row per medication event.
+    id_colname, event_date_colname, event_duration_colname : str
+        As in :func:`~concord.analytics.adherence.compute_cma`, like the other shared
+        options: ``event_daily_dose_colname``, ``medication_class_colname``,
+        ``date_format``, the follow-up window (``followup_window_*``) and ``engine``.
+    observation_window_start, observation_window_duration : default 0, 730
+        With their units, as in :func:`~concord.analytics.adherence.compute_cma`.
+    carry_only_for_same_medication, consider_dosage_change : bool, default False
+        CMA5-CMA9; ignored by CMA1-CMA4.
+    sliding_window_start : float, default 0
+        Offset of the first window from the OW start, in ``sliding_window_start_unit``
+        (calendar units as for the windows).
+    sliding_window_duration, sliding_window_step_duration : float, default 90, 30
+        Window length and step, in their units (``sliding_window_duration_unit``,
+        ``sliding_window_step_unit``: days, weeks = 7, months = 30, years = 365 days).
+    sliding_window_no_steps : int, optional
+        The number of windows instead of a step.
+    medication_groups : mapping or str, optional
+        As in :func:`~concord.analytics.adherence.compute_cma` (windows per patient).
 
     Returns
     -------
     SlidingWindowResult
-        ``ID, window.ID, window.start, window.end, CMA``.
+        ``cma``: ``ID, window.ID, window.start, window.end, CMA`` (and ``.MED_GROUP_ID``).
+
+    Notes
+    -----
+    AdhereR equivalent (``cma9_sliding_90_30.csv`` of the reference data)::
+
+        getCMA(CMA_sliding_window(CMA.to.apply = "CMA9", data, ID.colname, ...,
+            observation.window.start, ..., sliding.window.start, sliding.window.start.unit,
+            sliding.window.duration, sliding.window.duration.unit,
+            sliding.window.step.duration, sliding.window.step.unit,
+            sliding.window.no.steps, date.format))
+
+    References
+    ----------
+    Dima & Dediu 2017, *PLoS ONE* 12(4):e0174426 (full reference in
+    :mod:`concord.analytics.adherence.cma`).
     """
     number = measure_number(cma_to_apply)
     if number <= 4:
