@@ -2,13 +2,8 @@
 
 Every output path (``--out``, ``--mapping-out``) is checked before any input is read: a
 ``.csv`` or ``.parquet`` name in an existing directory, and no two outputs on one file. The
-tables are then written to temporary files beside their targets and renamed onto them only
-when every one of them has been written (:func:`staged_outputs`): a failed run leaves no
-output, and no temporary file, behind, and existing files keep their contents.
-
-A temporary file is created the way any new file is (``open(..., 0o666)``, so the umask or
-the directory's default ACL decides its permissions: 0644 with umask 022), not with
-``mkstemp``'s 0600, and keeps those permissions when it is renamed.
+tables are then written all together or not at all, with the umask's permissions
+(:mod:`concord.cli.output_files`).
 
 The CSV text is AdhereR's: its column names, ``NA`` for missing, ``TRUE`` / ``FALSE``, ISO
 dates, ``NaN`` / ``Inf`` kept, numbers with R's 17 significant digits.
@@ -16,17 +11,13 @@ dates, ``NaN`` / ``Inf`` kept, numbers with R's 17 significant digits.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import secrets
-import stat
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import polars as pl
 
 from concord.cli.adherence_options import OptionError
+from concord.cli.output_files import StagedOutputs, staged_outputs
 
 __all__ = [
     "OUTPUT_SUFFIXES",
@@ -78,79 +69,6 @@ def group_output_path(out: Path, group: str) -> Path:
     ``A%2FB``), so every group gets its own file name inside the output's directory.
     """
     return out.with_name(f"{out.stem}.{quote(group, safe='')}{out.suffix}")
-
-
-class StagedOutputs:
-    """Temporary files beside their targets, renamed onto them together by :meth:`commit`."""
-
-    def __init__(self) -> None:
-        # (temporary, target, permissions the temporary file was created with)
-        self._staged: list[tuple[Path, Path, int]] = []
-
-    def add(self, target: Path) -> Path:
-        """A new, empty temporary file beside ``target``, to write ``target``'s table to."""
-        for _ in range(100):
-            temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-            try:
-                handle = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
-            except FileExistsError:
-                continue
-            os.close(handle)
-            mode = stat.S_IMODE(temporary.stat().st_mode)
-            self._staged.append((temporary, target, mode))
-            return temporary
-        raise OSError(f"no free temporary file name beside {str(target)!r}")  # pragma: no cover
-
-    def commit(self) -> None:
-        """Rename every temporary file onto its target; on failure, undo the renames done."""
-        done: list[tuple[Path, Path | None, bool]] = []  # (target, backup, existed before)
-        try:
-            for temporary, target, mode in self._staged:
-                # a writer may have replaced the file: give it its creation permissions back
-                os.chmod(temporary, mode)
-                existed = target.exists()
-                backup = _hard_link_backup(target) if existed else None
-                os.replace(temporary, target)
-                done.append((target, backup, existed))
-        except OSError:
-            for target, backup, existed in reversed(done):
-                if backup is not None:
-                    os.replace(backup, target)
-                elif not existed:
-                    target.unlink(missing_ok=True)
-            raise
-        finally:
-            for _, backup, _ in done:
-                if backup is not None:
-                    backup.unlink(missing_ok=True)
-        self._staged = []
-
-    def discard(self) -> None:
-        """Remove the temporary files not renamed (after a failure)."""
-        for temporary, _, _ in self._staged:
-            temporary.unlink(missing_ok=True)
-        self._staged = []
-
-
-def _hard_link_backup(target: Path) -> Path | None:
-    """A second name for ``target``'s current file, to put it back if a later rename fails."""
-    backup = target.with_name(f".{target.name}.{secrets.token_hex(6)}.bak")
-    try:
-        os.link(target, backup)
-    except OSError:  # no hard links on this file system: the old file cannot be restored
-        return None
-    return backup
-
-
-@contextlib.contextmanager
-def staged_outputs() -> Iterator[StagedOutputs]:
-    """Collect temporary outputs; commit them if the block succeeds, else remove them all."""
-    staged = StagedOutputs()
-    try:
-        yield staged
-        staged.commit()
-    finally:
-        staged.discard()
 
 
 # ---------------------------------------------------------------- Polars tables

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import math
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -30,6 +29,7 @@ from concord.analytics.instruments import (
     install_text_pack,
     score_table,
 )
+from concord.cli.output_files import write_atomically
 
 T = TypeVar("T")
 console = Console()
@@ -47,19 +47,6 @@ def fail(message: str) -> typer.Exit:
     """Print an error to stderr and return the exit to raise."""
     err_console.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
     return typer.Exit(code=1)
-
-
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same folder, then rename it into place."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent or Path("."), suffix=".tmp")
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def read_csv(path: Path, *, as_text: bool = False, numeric: Iterable[str] = ()) -> pl.DataFrame:

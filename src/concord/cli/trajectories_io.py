@@ -3,14 +3,12 @@
 Input: CSV (all cells read as text and checked by the analytics core; ``NA`` or empty =
 missing) or Parquet. Output: CSV as R's ``readr::write_csv`` writes it (``NA``,
 ``TRUE``/``FALSE``, ``23`` not ``23.0``, ``Inf``) or Parquet, by suffix, written to a
-temporary file and renamed only on success.
+temporary file and renamed only on success (all the outputs of a command together).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import typer
 from rich.console import Console
 
 from concord.analytics.trajectories import NoSuddenChangesError, TrajectoryInputError
+from concord.cli.output_files import StagedOutputs, staged_outputs
 
 
 def read_table(path: Path, *, text_columns: bool = True) -> pl.DataFrame:
@@ -82,20 +81,19 @@ def _csv_ready(table: pl.DataFrame) -> pl.DataFrame:
     return table.select(converted)
 
 
-def write_table(table: pl.DataFrame, out: Path) -> None:
-    """Write atomically: a temporary file in the same folder, then rename."""
+def write_table(table: pl.DataFrame, out: Path, staged: StagedOutputs | None = None) -> None:
+    """Write ``table`` to ``out`` through a temporary file; with ``staged``, renamed when
+    the command's other outputs are written too (:mod:`concord.cli.output_files`)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        if out.suffix.lower() == ".parquet":
-            table.write_parquet(temporary)
-        else:
-            _csv_ready(table).write_csv(temporary, null_value="NA")
-        os.replace(temporary, out)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+    if staged is None:
+        with staged_outputs() as alone:
+            write_table(table, out, alone)
+        return
+    temporary = staged.add(out)
+    if out.suffix.lower() == ".parquet":
+        table.write_parquet(temporary)
+    else:
+        _csv_ready(table).write_csv(temporary, null_value="NA")
 
 
 @contextlib.contextmanager
@@ -107,7 +105,7 @@ def working(message: str) -> Iterator[None]:
 
 @contextlib.contextmanager
 def reported_errors() -> Iterator[None]:
-    """Turn input errors into a one-line message and exit code 1."""
+    """Turn input errors and unwritable outputs into a one-line message and exit code 1."""
     try:
         yield
     except (TrajectoryInputError, NoSuddenChangesError) as error:
@@ -115,4 +113,9 @@ def reported_errors() -> Iterator[None]:
         # data rows are counted without the header; in a CSV file row N is line N + 1
         where = f" (CSV line {row + 1})" if row is not None else ""
         typer.echo(f"Error: {error}{where}", err=True)
+        raise typer.Exit(code=1) from None
+    except OSError as error:  # an output that cannot be written (nothing was left behind)
+        target = error.filename2 or error.filename  # a rename names the target second
+        where = f" {target}" if target else ""
+        typer.echo(f"Error: cannot write{where}: {error.strerror or error}", err=True)
         raise typer.Exit(code=1) from None

@@ -25,6 +25,7 @@ from concord.analytics.trajectories.not_on_track import (
     model_table,
 )
 from concord.analytics.trajectories.reliable_change import reliable_change_by_patient
+from concord.cli.output_files import staged_outputs
 from concord.cli.trajectories_io import (
     numeric_ids,
     read_table,
@@ -198,9 +199,10 @@ def ruptures_command(
             pre_score=pre_score_column,
         )
         events = alliance_events_table(signals)
-        if session_changes_out is not None:
-            write_table(session_changes_table(signals), session_changes_out)
-        write_table(events, out)
+        with staged_outputs() as staged:
+            if session_changes_out is not None:
+                write_table(session_changes_table(signals), session_changes_out, staged)
+            write_table(events, out, staged)
 
 
 def reliable_change_command(
@@ -353,8 +355,9 @@ def not_on_track_command(
             typer.echo(f"Error: {error}", err=True)
             raise typer.Exit(code=1) from None
         names = {"patient": patient_column}
-        if scores_out is not None:
-            write_table(result.scores.rename(names), scores_out)
-        if model_out is not None:
-            write_table(model_table(result.model), model_out)
-        write_table(result.patients.rename(names), out)
+        with staged_outputs() as staged:
+            if scores_out is not None:
+                write_table(result.scores.rename(names), scores_out, staged)
+            if model_out is not None:
+                write_table(model_table(result.model), model_out, staged)
+            write_table(result.patients.rename(names), out, staged)
