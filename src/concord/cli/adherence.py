@@ -54,10 +54,10 @@ from concord.cli.adherence_output import (
     adherer_csv_frame,
     check_output_paths,
     group_output_path,
-    staged_outputs,
     write_polars_table,
     write_table,
 )
+from concord.cli.output_files import staged_outputs
 
 __all__ = [
     "Backend",

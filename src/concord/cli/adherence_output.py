@@ -17,15 +17,13 @@ from urllib.parse import quote
 import polars as pl
 
 from concord.cli.adherence_options import OptionError
-from concord.cli.output_files import StagedOutputs, staged_outputs
+from concord.cli.output_files import staged_outputs
 
 __all__ = [
     "OUTPUT_SUFFIXES",
-    "StagedOutputs",
     "adherer_csv_frame",
     "check_output_paths",
     "group_output_path",
-    "staged_outputs",
     "write_polars_table",
     "write_table",
 ]

@@ -36,7 +36,8 @@ from concord.analytics.adherence.distributed_output import (
 )
 from concord.analytics.adherence.engines import spark_session
 from concord.cli.adherence import Backend, RunSummary, compute
-from concord.cli.adherence_output import check_output_paths, staged_outputs
+from concord.cli.adherence_output import check_output_paths
+from concord.cli.output_files import staged_outputs
 
 __all__ = ["run_on_spark", "write_spark_table"]
 

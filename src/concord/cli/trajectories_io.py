@@ -85,15 +85,14 @@ def write_table(table: pl.DataFrame, out: Path, staged: StagedOutputs | None = N
     """Write ``table`` to ``out`` through a temporary file; with ``staged``, renamed when
     the command's other outputs are written too (:mod:`concord.cli.output_files`)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    if staged is None:
-        with staged_outputs() as alone:
-            write_table(table, out, alone)
-        return
-    temporary = staged.add(out)
-    if out.suffix.lower() == ".parquet":
-        table.write_parquet(temporary)
-    else:
-        _csv_ready(table).write_csv(temporary, null_value="NA")
+    with contextlib.ExitStack() as stack:
+        if staged is None:  # a single output: renamed when this block ends
+            staged = stack.enter_context(staged_outputs())
+        temporary = staged.add(out)
+        if out.suffix.lower() == ".parquet":
+            table.write_parquet(temporary)
+        else:
+            _csv_ready(table).write_csv(temporary, null_value="NA")
 
 
 @contextlib.contextmanager

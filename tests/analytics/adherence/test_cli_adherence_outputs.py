@@ -20,8 +20,9 @@ from _adherer_helpers import DATA, REFERENCE
 from typer.testing import CliRunner
 
 import concord.cli.adherence as cli_adherence
-from concord.cli.adherence_output import StagedOutputs, group_output_path
+from concord.cli.adherence_output import group_output_path
 from concord.cli.main import app
+from concord.cli.output_files import StagedOutputs
 
 runner = CliRunner()
 MED_EVENTS = str(DATA / "med_events.csv")
