@@ -298,14 +298,11 @@ def _positive(text: str, what: str, maximum: Decimal) -> Decimal | str:
     try:
         number = Decimal(text)
     except InvalidOperation:
-        return _('"%(text)s" is not a number.') % {"text": text}
+        number = Decimal("NaN")
     if not number.is_finite():
         return _('"%(text)s" is not a number.') % {"text": text}
     if number <= 0:
-        return _("the %(what)s must be greater than 0, not %(text)s.") % {
-            "what": what,
-            "text": text,
-        }
+        return _not_positive(what, text)
     if number > maximum:
         return _("the %(what)s must be at most %(max)s, not %(text)s.") % {
             "what": what,
@@ -314,8 +311,5 @@ def _positive(text: str, what: str, maximum: Decimal) -> Decimal | str:
         }
     rounded = number.quantize(THOUSANDTH, rounding=ROUND_HALF_EVEN)
     if rounded <= 0:
-        return _("the %(what)s must be greater than 0, not %(text)s.") % {
-            "what": what,
-            "text": text,
-        }
+        return _not_positive(what, text)
     return rounded

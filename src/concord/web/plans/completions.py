@@ -35,7 +35,6 @@ from concord.web.plans import access
 from concord.web.plans.models import (
     LOGGED_KINDS,
     CompletionSource,
-    Task,
     TaskCompletion,
     TaskKind,
 )
@@ -277,8 +276,3 @@ def episode_adherence(
     end = max(p[1] for p in periods)
     result = adherence_of(mine, start, end)
     return EpisodeAdherence(episode_id, result) if result else None
-
-
-def own_task_or_404(actor: Actor, task_id: object) -> Task:
-    access.require_patient(actor.user)
-    return clinic_access.get_or_not_found(access.tasks_for(actor.user), task_id)
